@@ -22,21 +22,36 @@ public:
 private:
     static const char* describe(error e) noexcept {
         switch (e) {
-        case error::invalid_origin: return "invalid origin (expected http://host:port or https://host[:port])";
-        case error::resolve_failed: return "host name could not be resolved";
-        case error::connect_failed: return "connection could not be established";
-        case error::tls_handshake_failed: return "TLS handshake failed";
-        case error::tls_verification_failed: return "TLS certificate verification failed";
-        case error::request_timeout: return "request deadline expired";
-        case error::pool_wait_timeout: return "deadline expired while waiting for a pooled connection";
-        case error::connection_closed: return "server closed the connection before a complete response";
-        case error::connection_reset: return "connection failed while exchanging data";
-        case error::body_limit_exceeded: return "response body exceeds the configured limit";
-        case error::header_limit_exceeded: return "response header exceeds the configured limit";
-        case error::protocol_error: return "response is not valid HTTP/1.1";
-        case error::cancelled: return "operation cancelled";
-        case error::pool_shut_down: return "connection pool was shut down";
-        case error::invalid_request: return "request contains a value not allowed in HTTP";
+        case error::invalid_origin:
+            return "invalid origin (expected http://host:port or https://host[:port])";
+        case error::resolve_failed:
+            return "host name could not be resolved";
+        case error::connect_failed:
+            return "connection could not be established";
+        case error::tls_handshake_failed:
+            return "TLS handshake failed";
+        case error::tls_verification_failed:
+            return "TLS certificate verification failed";
+        case error::request_timeout:
+            return "request deadline expired";
+        case error::pool_wait_timeout:
+            return "deadline expired while waiting for a pooled connection";
+        case error::connection_closed:
+            return "server closed the connection before a complete response";
+        case error::connection_reset:
+            return "connection failed while exchanging data";
+        case error::body_limit_exceeded:
+            return "response body exceeds the configured limit";
+        case error::header_limit_exceeded:
+            return "response header exceeds the configured limit";
+        case error::protocol_error:
+            return "response is not valid HTTP/1.1";
+        case error::cancelled:
+            return "operation cancelled";
+        case error::pool_shut_down:
+            return "connection pool was shut down";
+        case error::invalid_request:
+            return "request contains a value not allowed in HTTP";
         }
         return "unknown minapp error";
     }

@@ -20,16 +20,16 @@ enum class error {
     connect_failed,          ///< No TCP connection could be established.
     tls_handshake_failed,    ///< The TLS handshake failed for a reason other than verification.
     tls_verification_failed, ///< The server's certificate chain or host name was not trusted.
-    request_timeout,         ///< The per-request deadline expired (connect, handshake, write or read).
-    pool_wait_timeout,       ///< The deadline expired while waiting for a free pooled connection.
-    connection_closed,       ///< The server closed the connection before a complete response arrived.
-    connection_reset,        ///< The connection failed with a socket error while exchanging data.
-    body_limit_exceeded,     ///< The response body is larger than the configured limit.
-    header_limit_exceeded,   ///< The response header is larger than the configured limit.
-    protocol_error,          ///< The response is not valid HTTP/1.1.
-    cancelled,               ///< The operation was cancelled by the caller.
-    pool_shut_down,          ///< The pool (or client) was shut down.
-    invalid_request,         ///< A header value or target is not allowed in an HTTP request (CR/LF...).
+    request_timeout,     ///< The per-request deadline expired (connect, handshake, write or read).
+    pool_wait_timeout,   ///< The deadline expired while waiting for a free pooled connection.
+    connection_closed,   ///< The server closed the connection before a complete response arrived.
+    connection_reset,    ///< The connection failed with a socket error while exchanging data.
+    body_limit_exceeded, ///< The response body is larger than the configured limit.
+    header_limit_exceeded, ///< The response header is larger than the configured limit.
+    protocol_error,        ///< The response is not valid HTTP/1.1.
+    cancelled,             ///< The operation was cancelled by the caller.
+    pool_shut_down,        ///< The pool (or client) was shut down.
+    invalid_request, ///< A header value or target is not allowed in an HTTP request (CR/LF...).
 };
 
 /// The error category of `minapp::error`.

@@ -11,8 +11,8 @@ namespace minapp::emulator {
 
 /// One HTTP request as the API logic sees it.
 struct api_request {
-    std::string method;        ///< "GET", "PUT", ... (upper case)
-    std::string target;        ///< Raw origin-form target: path plus optional "?query", still encoded.
+    std::string method; ///< "GET", "PUT", ... (upper case)
+    std::string target; ///< Raw origin-form target: path plus optional "?query", still encoded.
     std::string authorization; ///< Raw Authorization header value; empty when absent.
     std::string env_id;        ///< X-Hydrogen-Env-ID; empty when absent (production).
     std::string content_type;  ///< Content-Type header; empty when absent.
@@ -22,7 +22,7 @@ struct api_request {
 /// The API's answer. The server adds Content-Length, Connection and Date.
 struct api_response {
     unsigned status = 200;
-    std::string body;                                        ///< JSON text
+    std::string body; ///< JSON text
     std::string content_type = "application/json";
     std::vector<std::pair<std::string, std::string>> headers; ///< Extra headers, e.g. Retry-After.
     /// A stable name of the matched route for inspection counters, e.g. "GET v2.2 user_profile

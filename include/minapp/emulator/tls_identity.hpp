@@ -12,12 +12,13 @@ struct tls_identity {
     std::string private_key_pem; ///< The matching private key.
 };
 
-/// Generates a self-signed certificate (ECDSA P-256, valid from yesterday for 30 days) whose subject
-/// alternative names are `dns_names` plus the IP addresses in `ip_addresses`. The certificate is its
-/// own CA: a client trusts it by loading `certificate_pem` as a CA file. Throws std::runtime_error
-/// if OpenSSL fails.
+/// Generates a self-signed certificate (ECDSA P-256, valid from yesterday for 30 days) whose
+/// subject alternative names are `dns_names` plus the IP addresses in `ip_addresses`. The
+/// certificate is its own CA: a client trusts it by loading `certificate_pem` as a CA file. Throws
+/// std::runtime_error if OpenSSL fails.
 tls_identity make_self_signed_identity(const std::vector<std::string>& dns_names,
-                                       const std::vector<std::string>& ip_addresses = {"127.0.0.1"});
+                                       const std::vector<std::string>& ip_addresses = {
+                                           "127.0.0.1"});
 
 /// Reads a certificate chain and key from PEM files. Throws std::runtime_error on I/O errors.
 tls_identity load_identity(const std::string& certificate_path, const std::string& key_path);

@@ -14,6 +14,8 @@ struct tls_options {
     bool use_system_ca = true;
     /// An extra PEM file of trusted CAs (for example the emulator's self-signed certificate).
     std::string ca_file;
+    /// Extra trusted CAs given in memory, PEM-encoded (for an in-process emulator).
+    std::string ca_pem;
     /// Disables certificate and host-name verification. Anyone on the network path can then read
     /// the access token: use only against a local test server. The pool logs this once.
     bool insecure_disable_verification = false;

@@ -15,7 +15,7 @@ enum class scheme { http, https };
 /// A parsed origin (`https://host[:port]` or `http://host[:port]`).
 struct origin {
     http::scheme scheme = http::scheme::https;
-    std::string host;        ///< Host name or IP literal, without brackets; lower-cased.
+    std::string host; ///< Host name or IP literal, without brackets; lower-cased.
     std::uint16_t port = 443;
 
     /// True when the host is an IPv4 or IPv6 literal (no SNI is sent for those).

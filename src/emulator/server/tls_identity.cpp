@@ -86,7 +86,8 @@ tls_identity make_self_signed_identity(const std::vector<std::string>& dns_names
     X509_NAME* name = X509_get_subject_name(cert.get());
     const std::string cn = dns_names.empty() ? std::string("minapp-emulator") : dns_names.front();
     X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("minapp-emulator"), -1, -1, 0);
+                               reinterpret_cast<const unsigned char*>("minapp-emulator"), -1, -1,
+                               0);
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
                                reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
     check(X509_set_issuer_name(cert.get(), name) == 1, "X509_set_issuer_name");
