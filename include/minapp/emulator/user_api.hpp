@@ -1,0 +1,72 @@
+// The emulated MinApp user API as an in-process object: a store of seeded users per environment
+// and the behaviour of every user endpoint, without sockets. The HTTP server wraps it; tests call
+// it directly.
+#pragma once
+
+#include <minapp/emulator/api.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace minapp::emulator {
+
+/// How a user_api is set up.
+struct user_api_config {
+    /// Bearer tokens accepted for every environment.
+    std::vector<std::string> tokens = {"test-token"};
+    /// Users seeded into each environment.
+    std::size_t users_per_environment = 10000;
+    /// Seed of the deterministic data generator: the same seed gives the same users.
+    std::uint64_t seed = 42;
+    /// Ids of the non-production environments (X-Hydrogen-Env-ID values). Production (the empty
+    /// id) always exists; a request naming any other id is answered with 401.
+    std::vector<std::string> environments;
+};
+
+/// The user endpoints of the MinApp Open API (U2-U8 of the API notes plus the deprecated
+/// `/oserve/v1/user/info/` aliases) over an in-memory store.
+///
+/// Thread safety: every member function may be called concurrently from any thread. Reads share
+/// a lock; writes are exclusive, so each request sees and leaves a consistent store.
+class user_api {
+public:
+    /// Seeds `config.users_per_environment` users into each environment (1M users take a few
+    /// seconds).
+    explicit user_api(user_api_config config = {});
+    ~user_api();
+    user_api(const user_api&) = delete;
+    user_api& operator=(const user_api&) = delete;
+
+    /// Answers one request: routing, authentication, environment selection and the endpoint's
+    /// behaviour. Never throws for anything a client can send.
+    api_response handle(const api_request& request);
+
+    /// The stored form of one user as JSON text: unset custom fields are absent (responses show
+    /// them as null). nullopt for an unknown environment or user.
+    std::optional<std::string> stored_user_json(std::string_view env, std::int64_t id) const;
+
+    /// Inserts a user, or replaces the stored user with the same `id`, from the JSON text of a
+    /// user object. Without an `id` a new one above every existing id is assigned;
+    /// `created_at`/`updated_at` default to now and `created_by` to the id. Returns the id, or
+    /// nullopt when the environment is unknown or the text is not a JSON object with an integer
+    /// (or absent) positive id.
+    std::optional<std::int64_t> upsert_user(std::string_view env, std::string_view json_text);
+
+    /// The number of users in an environment (0 for an unknown one).
+    std::size_t user_count(std::string_view env) const;
+
+    /// Whether `password` is the password last set for the user through the account endpoint.
+    /// False for an unknown user or when no password was ever set.
+    bool check_password(std::string_view env, std::int64_t id, std::string_view password) const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace minapp::emulator

@@ -1,0 +1,75 @@
+#include "builder_checks.hpp"
+
+#include <cmath>
+#include <vector>
+
+namespace minapp::detail {
+
+namespace {
+
+bool is_ascii_letter(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+bool is_ascii_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
+
+} // namespace
+
+bool is_identifier(std::string_view key) noexcept {
+    if (key.empty() || !is_ascii_letter(key.front())) {
+        return false;
+    }
+    for (const char c : key.substr(1)) {
+        if (!is_ascii_letter(c) && !is_ascii_digit(c) && c != '_') {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string field_name_problem(std::string_view field) {
+    if (field.empty()) {
+        return "field name must not be empty";
+    }
+    if (field.front() == '$') {
+        return "field name " + quoted(field) + " must not start with '$'";
+    }
+    if (field.find('.') != std::string_view::npos) {
+        return "field name " + quoted(field) + " contains '.' (dotted paths are not supported)";
+    }
+    return {};
+}
+
+bool all_finite(const boost::json::value& v) {
+    // An explicit stack: documents from `parse` may nest deeper than is safe to recurse.
+    std::vector<const boost::json::value*> pending{&v};
+    while (!pending.empty()) {
+        const boost::json::value* current = pending.back();
+        pending.pop_back();
+        if (const auto* d = current->if_double(); d != nullptr && !std::isfinite(*d)) {
+            return false;
+        }
+        if (const auto* a = current->if_array()) {
+            for (const auto& item : *a) {
+                pending.push_back(&item);
+            }
+        } else if (const auto* o = current->if_object()) {
+            for (const auto& kv : *o) {
+                pending.push_back(&kv.value());
+            }
+        }
+    }
+    return true;
+}
+
+std::string quoted(std::string_view name) {
+    // Appended piecewise: g++ 12 reports a false -Wrestrict for "'" + std::string(...) at -O3.
+    std::string out;
+    out.reserve(name.size() + 2);
+    out.append(1, '\'').append(name).append(1, '\'');
+    return out;
+}
+
+} // namespace minapp::detail
