@@ -1,5 +1,6 @@
 #include <minapp/error.hpp>
 
+#include <cstdio>
 #include <string>
 
 namespace minapp {
@@ -52,6 +53,32 @@ private:
             return "connection pool was shut down";
         case error::invalid_request:
             return "request contains a value not allowed in HTTP";
+        case error::invalid_argument:
+            return "invalid argument";
+        case error::url_too_long:
+            return "request URL would exceed the API limit of 16386 characters";
+        case error::bad_request:
+            return "the API rejected the request (400)";
+        case error::unauthorized:
+            return "not authorized (401): check the access token and environment";
+        case error::payment_required:
+            return "application in arrears (402)";
+        case error::forbidden:
+            return "forbidden (403)";
+        case error::not_found:
+            return "not found (404)";
+        case error::rate_limited:
+            return "rate limited by the server (429)";
+        case error::server_error:
+            return "server error (5xx)";
+        case error::unexpected_status:
+            return "unexpected HTTP status";
+        case error::malformed_response:
+            return "response body is not of the documented shape";
+        case error::outcome_unknown:
+            return "outcome unknown: the request may or may not have been applied";
+        case error::not_attempted:
+            return "not attempted";
         }
         return "unknown minapp error";
     }

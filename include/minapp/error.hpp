@@ -30,6 +30,25 @@ enum class error {
     cancelled,             ///< The operation was cancelled by the caller.
     pool_shut_down,        ///< The pool (or client) was shut down.
     invalid_request, ///< A header value or target is not allowed in an HTTP request (CR/LF...).
+
+    // Arguments, checked before any request is sent.
+    invalid_argument = 100, ///< An argument is invalid (id <= 0, limit outside 1..1000, ...).
+    url_too_long,           ///< The request URL would exceed the API's 16386-character limit.
+
+    // Answers of the API (the HTTP status and server message are in the diagnostics).
+    bad_request = 200,  ///< 400: invalid where/order_by/value, type mismatch, built-in field...
+    unauthorized,       ///< 401: missing, invalid or expired token (or wrong environment).
+    payment_required,   ///< 402: the application is in arrears.
+    forbidden,          ///< 403
+    not_found,          ///< 404: no such user (or route).
+    rate_limited,       ///< 429: the server throttled the request.
+    server_error,       ///< 5xx
+    unexpected_status,  ///< Any other non-2xx status, including redirects (never followed).
+    malformed_response, ///< A 2xx body that is not JSON of the documented shape.
+
+    // Outcomes of bulk operations.
+    outcome_unknown = 300, ///< A non-idempotent request may or may not have been applied.
+    not_attempted,         ///< The item was never sent (cancellation or stop-on-error).
 };
 
 /// The error category of `minapp::error`.

@@ -1,0 +1,35 @@
+// A user of the _userprofile table as the v2.x endpoints return it.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace minapp {
+
+/// A user record (v2.2 get/list, v2.6 update replies). Conversion is lenient: a missing or null
+/// built-in keeps its default; every key that is not a typed built-in (custom fields, `_group`,
+/// `user_id`, keys added by the server later) is kept in `custom_fields`, never dropped.
+struct user_profile {
+    std::int64_t id = 0; ///< _userprofile.id (int64: real ids exceed 2^32).
+    std::string nickname;
+    std::string avatar;
+    int gender = 0; ///< 0 unknown, 1 male, 2 female.
+    std::string country;
+    std::string province;
+    std::string city;
+    std::string language;
+    std::string openid;
+    std::optional<std::string> unionid; ///< null for users without a WeChat union id.
+    bool is_authorized = false;
+    std::int64_t created_at = 0; ///< Unix seconds.
+    std::int64_t updated_at = 0; ///< Unix seconds.
+    std::int64_t created_by = 0;
+    boost::json::object custom_fields; ///< Every other key, as the server sent it.
+
+    friend bool operator==(const user_profile&, const user_profile&) = default;
+};
+
+} // namespace minapp

@@ -1,0 +1,180 @@
+#include "client_impl.hpp"
+
+#include "json_reply.hpp"
+#include "retry_decisions.hpp"
+
+#include <minapp/error.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace minapp::detail {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// The API answers 502 beyond this many characters of URL (notes §1.4).
+constexpr std::size_t max_url_length = 16386;
+
+const char* method_name(http::method m) {
+    switch (m) {
+    case http::method::get:
+        return "GET";
+    case http::method::put:
+        return "PUT";
+    case http::method::post:
+        return "POST";
+    case http::method::delete_:
+        return "DELETE";
+    }
+    return "?";
+}
+
+http::origin checked_origin(const std::string& base_url) {
+    auto origin = http::parse_origin(base_url);
+    if (!origin) {
+        throw api_error(failure{origin.error(),
+                                {0,
+                                 {},
+                                 {},
+                                 {},
+                                 "base_url '" + base_url +
+                                     "' is not https://host[:port] "
+                                     "or http://host:port",
+                                 false,
+                                 0}});
+    }
+    return *origin;
+}
+
+http::pool_options pool_options_of(const client_options& o) {
+    auto p = o.pool;
+    p.request_timeout = o.request_timeout;
+    return p;
+}
+
+bool ambiguous_transport_failure(const boost::system::error_code& ec) {
+    return ec == error::connection_closed || ec == error::connection_reset ||
+           ec == error::request_timeout || ec == error::protocol_error || ec == error::cancelled ||
+           ec == error::body_limit_exceeded || ec == error::header_limit_exceeded;
+}
+
+} // namespace
+
+failure invalid_argument(std::string detail, const call_spec* spec) {
+    failure f{error::invalid_argument, {}};
+    f.diagnostics.detail = std::move(detail);
+    if (spec != nullptr) {
+        f.diagnostics.method = method_name(spec->method);
+        f.diagnostics.path = spec->path;
+    }
+    return f;
+}
+
+client_impl::client_impl(asio::any_io_executor ex, client_options options)
+    : executor_(ex)
+    , options_(std::move(options))
+    , pool_(ex, checked_origin(options_.base_url), pool_options_of(options_))
+    , origin_length_(pool_.target().to_string().size())
+    , jitter_(options_.retry.jitter_seed) {
+    if (options_.access_token.empty() && !options_.token_provider) {
+        throw api_error(invalid_argument("an access token (or a token provider) is required"));
+    }
+    if (options_.retry.max_attempts < 1) {
+        throw api_error(invalid_argument("retry.max_attempts must be at least 1"));
+    }
+}
+
+double client_impl::next_jitter() {
+    std::lock_guard lock(jitter_mutex_);
+    return std::uniform_real_distribution<double>(0.0, 1.0)(jitter_);
+}
+
+asio::awaitable<result<std::string>> client_impl::call(call_spec spec) {
+    failure f;
+    f.diagnostics.method = method_name(spec.method);
+    f.diagnostics.path = spec.path;
+
+    std::string target = spec.path;
+    if (!spec.query.empty()) {
+        target += '?';
+        target += spec.query;
+    }
+    if (origin_length_ + target.size() > max_url_length) {
+        f.code = error::url_too_long;
+        f.diagnostics.detail = "URL of " + std::to_string(origin_length_ + target.size()) +
+                               " characters; the API accepts at most 16386";
+        co_return f;
+    }
+
+    http::request request;
+    request.method = spec.method;
+    request.target = std::move(target);
+    request.idempotent = spec.idempotent;
+    const std::string token =
+        options_.token_provider ? options_.token_provider() : options_.access_token;
+    request.headers.push_back({"Authorization", "Bearer " + token});
+    if (!options_.env_id.empty()) {
+        request.headers.push_back({"X-Hydrogen-Env-ID", options_.env_id});
+    }
+    if (!spec.body.empty() || spec.method == http::method::put) {
+        request.headers.push_back({"Content-Type", "application/json"});
+        request.body = std::move(spec.body);
+    }
+
+    const auto& policy = options_.retry;
+    for (int attempt = 1;; ++attempt) {
+        auto sent = co_await pool_.send(request);
+        f.diagnostics.attempts = attempt;
+        f.diagnostics.request_sent = f.diagnostics.request_sent || sent.info.request_sent;
+        retry_verdict verdict;
+        std::optional<std::chrono::milliseconds> retry_after;
+        if (sent.ec) {
+            f.diagnostics.detail = sent.info.detail;
+            f.diagnostics.http_status = 0;
+            f.diagnostics.server_message.clear();
+            verdict = decide_retry(sent.ec, 0, sent.info.request_sent, spec.idempotent);
+            if (!spec.idempotent && f.diagnostics.request_sent &&
+                ambiguous_transport_failure(sent.ec)) {
+                // An atomic update may have been applied: say so instead of a transport error.
+                f.code = error::outcome_unknown;
+                f.diagnostics.detail =
+                    sent.ec.message() +
+                    (sent.info.detail.empty() ? std::string() : ": " + sent.info.detail);
+                co_return f;
+            }
+            f.code = sent.ec;
+        } else {
+            const unsigned status = sent.response.status;
+            if (status >= 200 && status < 300) {
+                co_return std::move(sent.response.body);
+            }
+            f.code = status_error(status);
+            f.diagnostics.http_status = status;
+            f.diagnostics.server_message = server_message(sent.response.body);
+            f.diagnostics.detail.clear();
+            if (status >= 300 && status < 400) {
+                f.diagnostics.detail = "redirects are not followed";
+            }
+            verdict = decide_retry({}, status, true, spec.idempotent);
+            retry_after = parse_retry_after(sent.response.header("Retry-After"),
+                                            std::chrono::system_clock::now());
+        }
+        if (!verdict.retry || attempt >= policy.max_attempts) {
+            co_return f;
+        }
+        const auto delay =
+            backoff_delay(policy, attempt, next_jitter(), verdict.throttled, retry_after);
+        asio::steady_timer timer(co_await asio::this_coro::executor, delay);
+        auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec) {
+            f.code = error::cancelled;
+            co_return f;
+        }
+    }
+}
+
+} // namespace minapp::detail

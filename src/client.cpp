@@ -1,0 +1,341 @@
+#include <minapp/client.hpp>
+
+#include "api/client_impl.hpp"
+#include "api/json_reply.hpp"
+#include "api/pager_state.hpp"
+#include "api/query_string.hpp"
+
+#include <minapp/error.hpp>
+
+#include <boost/json/serialize.hpp>
+
+namespace minapp {
+
+namespace asio = boost::asio;
+using detail::call_spec;
+using detail::invalid_argument;
+
+namespace {
+
+constexpr const char* v22_profiles = "/oserve/v2.2/miniapp/user_profile/";
+constexpr const char* v26_profiles = "/oserve/v2.6/miniapp/user_profile/";
+constexpr const char* v21_account = "/oserve/v2.1/miniapp/user/account/";
+constexpr const char* v1_profiles = "/oserve/v1/miniapp/user-profile/";
+constexpr const char* v1_info = "/oserve/v1/user/info/";
+
+// An id is validated before it becomes a path segment: an empty or non-positive id would turn
+// `.../user_profile/:id/` into the collection path, i.e. a batch update of every user (notes §3).
+std::optional<failure> check_id(std::int64_t id) {
+    if (id <= 0) {
+        return invalid_argument("user id must be positive, got " + std::to_string(id));
+    }
+    return std::nullopt;
+}
+
+std::string item_path(const char* collection, std::int64_t id) {
+    return collection + std::to_string(id) + "/";
+}
+
+std::optional<failure> check_update(const update& change, bool allow_builtin) {
+    if (!change.problem().empty()) {
+        return invalid_argument("update: " + change.problem());
+    }
+    if (!allow_builtin) {
+        for (const auto& field : change.fields()) {
+            if (detail::is_builtin_user_field(field)) {
+                return invalid_argument("update: '" + field +
+                                        "' is a built-in field; the Open API updates only custom "
+                                        "fields (set allow_builtin_field_updates to override)");
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+template <class T>
+result<T> reshape(detail::parsed<T> parsed, const char* method, std::string path) {
+    if (parsed) {
+        return std::move(*parsed);
+    }
+    failure f{error::malformed_response, {}};
+    f.diagnostics.method = method;
+    f.diagnostics.path = std::move(path);
+    f.diagnostics.http_status = 200;
+    f.diagnostics.detail = parsed.error().message;
+    return f;
+}
+
+} // namespace
+
+namespace detail {
+
+bool is_builtin_user_field(std::string_view name) {
+    static constexpr std::string_view builtins[] = {
+        "id",       "created_at", "created_by",    "updated_at", "country",
+        "nickname", "province",   "city",          "language",   "openid",
+        "unionid",  "avatar",     "is_authorized", "gender",     "user_id"};
+    if (!name.empty() && name.front() == '_') {
+        return true;
+    }
+    for (auto b : builtins) {
+        if (b == name) {
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace detail
+
+client::client(asio::any_io_executor executor, client_options options)
+    : impl_(std::make_shared<detail::client_impl>(std::move(executor), std::move(options))) {}
+
+client::~client() {
+    shutdown();
+}
+
+asio::awaitable<result<user_profile>> client::get_user(std::int64_t id) {
+    if (auto bad = check_id(id)) {
+        co_return *bad;
+    }
+    call_spec spec{http::method::get, item_path(v22_profiles, id), {}, {}, true};
+    const auto path = spec.path;
+    auto body = co_await impl_->call(std::move(spec));
+    if (!body) {
+        co_return body.error();
+    }
+    co_return reshape(detail::parse_user(*body), "GET", path);
+}
+
+asio::awaitable<result<user_page>> client::list_users_page(const user_query& query) {
+    auto spec = detail::page_request(query, query.start);
+    if (!spec) {
+        co_return spec.error();
+    }
+    auto body = co_await impl_->call(std::move(*spec));
+    if (!body) {
+        co_return body.error();
+    }
+    co_return reshape(detail::parse_user_page(*body), "GET", v22_profiles);
+}
+
+asio::awaitable<result<std::int64_t>> client::count_users(const where& filter) {
+    if (!filter.problem().empty()) {
+        co_return invalid_argument("where: " + filter.problem());
+    }
+    detail::query_string qs;
+    if (!filter.matches_all()) {
+        qs.add("where", filter.to_json());
+    }
+    qs.add("limit", std::int64_t{1});
+    qs.add("return_total_count", std::int64_t{1});
+    // Named, not a braced temporary inside co_await: g++ 12 miscompiles those.
+    call_spec spec{http::method::get, v22_profiles, qs.str(), {}, true};
+    auto body = co_await impl_->call(std::move(spec));
+    if (!body) {
+        co_return body.error();
+    }
+    co_return reshape(detail::parse_total_count(*body), "GET", v22_profiles);
+}
+
+user_pager client::list_users(user_query query) {
+    return user_pager(std::make_shared<detail::pager_state>(impl_, std::move(query)));
+}
+
+asio::awaitable<result<user_profile>> client::update_user(std::int64_t id, const update& change) {
+    if (auto bad = check_id(id)) {
+        co_return *bad;
+    }
+    if (auto bad = check_update(change, impl_->options().allow_builtin_field_updates)) {
+        co_return *bad;
+    }
+    call_spec spec{
+        http::method::put, item_path(v26_profiles, id), {}, change.to_json(), change.idempotent()};
+    const auto path = spec.path;
+    auto body = co_await impl_->call(std::move(spec));
+    if (!body) {
+        co_return body.error();
+    }
+    co_return reshape(detail::parse_user(*body), "PUT", path);
+}
+
+asio::awaitable<result<batch_update_result>>
+client::update_users_batch(const where& filter, const update& change, batch_slice slice) {
+    if (!filter.problem().empty()) {
+        co_return invalid_argument("where: " + filter.problem());
+    }
+    if (auto bad = check_update(change, impl_->options().allow_builtin_field_updates)) {
+        co_return *bad;
+    }
+    if (slice.limit < 1 || slice.limit > 1000) {
+        co_return invalid_argument("batch limit must be within 1..1000, got " +
+                                   std::to_string(slice.limit));
+    }
+    if (slice.offset < 0) {
+        co_return invalid_argument("batch offset must not be negative");
+    }
+    detail::query_string qs;
+    if (!filter.matches_all()) {
+        qs.add("where", filter.to_json());
+    }
+    qs.add("limit", slice.limit);
+    qs.add("offset", slice.offset);
+    if (slice.return_total_count) {
+        qs.add("return_total_count", std::int64_t{1});
+    }
+    call_spec spec{http::method::put, v26_profiles, qs.str(), change.to_json(),
+                   change.idempotent()};
+    auto body = co_await impl_->call(std::move(spec));
+    if (!body) {
+        co_return body.error();
+    }
+    co_return reshape(detail::parse_batch_update(*body), "PUT", v26_profiles);
+}
+
+asio::awaitable<result<account_info>> client::update_account(std::int64_t id,
+                                                             const account_update& change) {
+    if (auto bad = check_id(id)) {
+        co_return *bad;
+    }
+    if (auto problem = change.problem(); !problem.empty()) {
+        co_return invalid_argument("account update: " + problem);
+    }
+    call_spec spec{http::method::put,
+                   item_path(v21_account, id),
+                   {},
+                   boost::json::serialize(change.document()),
+                   true};
+    const auto path = spec.path;
+    auto body = co_await impl_->call(std::move(spec));
+    if (!body) {
+        co_return body.error();
+    }
+    co_return reshape(detail::parse_account(*body), "PUT", path);
+}
+
+asio::awaitable<result<user_v1>> client::get_user_v1(std::int64_t user_id) {
+    if (auto bad = check_id(user_id)) {
+        co_return *bad;
+    }
+    detail::query_string qs;
+    qs.add("user_id", user_id);
+    // Named, not a braced temporary inside co_await: g++ 12 miscompiles those.
+    call_spec spec{http::method::get, v1_profiles, qs.str(), {}, true};
+    auto body = co_await impl_->call(std::move(spec));
+    if (!body) {
+        co_return body.error();
+    }
+    co_return reshape(detail::parse_v1_user(*body), "GET", v1_profiles);
+}
+
+asio::awaitable<result<basic_page<user_v1>>> client::list_users_v1(const v1_filter& filter) {
+    if (filter.limit < 1 || filter.limit > 1000) {
+        co_return invalid_argument("limit must be within 1..1000, got " +
+                                   std::to_string(filter.limit));
+    }
+    if (filter.offset < 0) {
+        co_return invalid_argument("offset must not be negative");
+    }
+    detail::query_string qs;
+    auto add = [&qs](const char* name, const auto& value) {
+        if (value) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(*value)>, std::string>) {
+                qs.add(name, std::string_view(*value));
+            } else {
+                qs.add(name, static_cast<std::int64_t>(*value));
+            }
+        }
+    };
+    add("nickname", filter.nickname);
+    add("nickname__contains", filter.nickname_contains);
+    add("gender", filter.gender);
+    add("created_at__gte", filter.created_at_gte);
+    add("created_at__lte", filter.created_at_lte);
+    add("created_at__gt", filter.created_at_gt);
+    add("created_at__lt", filter.created_at_lt);
+    if (!filter.group_in.empty()) {
+        std::string groups;
+        for (auto g : filter.group_in) {
+            groups += (groups.empty() ? "" : ",") + std::to_string(g);
+        }
+        qs.add("group__in", groups);
+    }
+    add("openid", filter.openid);
+    add("unionid", filter.unionid);
+    add("user_id", filter.user_id);
+    qs.add("limit", filter.limit);
+    qs.add("offset", filter.offset);
+    if (filter.order_by == v1_filter::order::created_at) {
+        qs.add("order_by", "created_at");
+    } else if (filter.order_by == v1_filter::order::created_at_desc) {
+        qs.add("order_by", "-created_at");
+    }
+    // Named, not a braced temporary inside co_await: g++ 12 miscompiles those.
+    call_spec spec{http::method::get, v1_profiles, qs.str(), {}, true};
+    auto body = co_await impl_->call(std::move(spec));
+    if (!body) {
+        co_return body.error();
+    }
+    co_return reshape(detail::parse_v1_page(*body), "GET", v1_profiles);
+}
+
+asio::awaitable<result<user_profile>> client::get_user_info_v1(std::int64_t id) {
+    if (auto bad = check_id(id)) {
+        co_return *bad;
+    }
+    call_spec spec{http::method::get, item_path(v1_info, id), {}, {}, true};
+    const auto path = spec.path;
+    auto body = co_await impl_->call(std::move(spec));
+    if (!body) {
+        co_return body.error();
+    }
+    co_return reshape(detail::parse_user(*body), "GET", path);
+}
+
+asio::awaitable<result<user_page>> client::list_user_info_v1(std::int64_t limit,
+                                                             std::int64_t offset) {
+    if (limit < 1 || limit > 1000) {
+        co_return invalid_argument("limit must be within 1..1000, got " + std::to_string(limit));
+    }
+    if (offset < 0) {
+        co_return invalid_argument("offset must not be negative");
+    }
+    detail::query_string qs;
+    qs.add("limit", limit);
+    qs.add("offset", offset);
+    // Named, not a braced temporary inside co_await: g++ 12 miscompiles those.
+    call_spec spec{http::method::get, v1_info, qs.str(), {}, true};
+    auto body = co_await impl_->call(std::move(spec));
+    if (!body) {
+        co_return body.error();
+    }
+    co_return reshape(detail::parse_user_page(*body), "GET", v1_info);
+}
+
+asio::awaitable<result<user_profile>> client::update_user_info_v1(std::int64_t id,
+                                                                  const update& change) {
+    if (auto bad = check_id(id)) {
+        co_return *bad;
+    }
+    if (auto bad = check_update(change, impl_->options().allow_builtin_field_updates)) {
+        co_return *bad;
+    }
+    call_spec spec{
+        http::method::put, item_path(v1_info, id), {}, change.to_json(), change.idempotent()};
+    const auto path = spec.path;
+    auto body = co_await impl_->call(std::move(spec));
+    if (!body) {
+        co_return body.error();
+    }
+    co_return reshape(detail::parse_user(*body), "PUT", path);
+}
+
+http::pool_stats client::pool_stats() const noexcept {
+    return impl_->pool().stats();
+}
+
+void client::shutdown() {
+    impl_->pool().shutdown();
+}
+
+} // namespace minapp
