@@ -95,6 +95,20 @@ bool is_typed_builtin(std::string_view key) {
     return false;
 }
 
+// The fields v1 and v2 users share.
+template <class User>
+void read_common_fields(const json::object& o, User& u) {
+    u.nickname = as_string(o.if_contains("nickname"));
+    u.avatar = as_string(o.if_contains("avatar"));
+    u.gender = static_cast<int>(as_int64(o.if_contains("gender")).value_or(0));
+    u.country = as_string(o.if_contains("country"));
+    u.province = as_string(o.if_contains("province"));
+    u.city = as_string(o.if_contains("city"));
+    u.openid = as_string(o.if_contains("openid"));
+    u.unionid = as_optional_string(o.if_contains("unionid"));
+    u.created_at = as_int64(o.if_contains("created_at")).value_or(0);
+}
+
 parsed<user_profile> to_user(const json::value& v) {
     const auto* o = v.if_object();
     if (o == nullptr) {
@@ -106,17 +120,9 @@ parsed<user_profile> to_user(const json::value& v) {
         return shape_error{"user has no integer id"};
     }
     u.id = *id;
-    u.nickname = as_string(o->if_contains("nickname"));
-    u.avatar = as_string(o->if_contains("avatar"));
-    u.gender = static_cast<int>(as_int64(o->if_contains("gender")).value_or(0));
-    u.country = as_string(o->if_contains("country"));
-    u.province = as_string(o->if_contains("province"));
-    u.city = as_string(o->if_contains("city"));
+    read_common_fields(*o, u);
     u.language = as_string(o->if_contains("language"));
-    u.openid = as_string(o->if_contains("openid"));
-    u.unionid = as_optional_string(o->if_contains("unionid"));
     u.is_authorized = as_bool(o->if_contains("is_authorized"));
-    u.created_at = as_int64(o->if_contains("created_at")).value_or(0);
     u.updated_at = as_int64(o->if_contains("updated_at")).value_or(0);
     u.created_by = as_int64(o->if_contains("created_by")).value_or(0);
     for (const auto& kv : *o) {
@@ -160,15 +166,7 @@ parsed<user_v1> to_user_v1(const json::value& v) {
         return shape_error{"v1 user has no integer user_id"};
     }
     u.user_id = *user_id;
-    u.nickname = as_string(o->if_contains("nickname"));
-    u.avatar = as_string(o->if_contains("avatar"));
-    u.gender = static_cast<int>(as_int64(o->if_contains("gender")).value_or(0));
-    u.country = as_string(o->if_contains("country"));
-    u.province = as_string(o->if_contains("province"));
-    u.city = as_string(o->if_contains("city"));
-    u.openid = as_string(o->if_contains("openid"));
-    u.unionid = as_optional_string(o->if_contains("unionid"));
-    u.created_at = as_int64(o->if_contains("created_at")).value_or(0);
+    read_common_fields(*o, u);
     if (const auto* groups = o->if_contains("user_group"); groups && groups->is_array()) {
         for (const auto& g : groups->get_array()) {
             if (auto id = as_int64(&g)) {
@@ -177,6 +175,45 @@ parsed<user_v1> to_user_v1(const json::value& v) {
         }
     }
     return u;
+}
+
+// Parses `body` into a per-reply arena and hands its top-level object to `convert`.
+template <class Convert>
+auto with_object(std::string_view body, const char* what, Convert convert)
+    -> decltype(convert(std::declval<const json::object&>())) {
+    json::monotonic_resource scratch;
+    auto v = parse_json(body, &scratch);
+    if (!v) {
+        return v.error();
+    }
+    const auto* o = v->if_object();
+    if (o == nullptr) {
+        return shape_error{std::string(what) + " is not a JSON object"};
+    }
+    return convert(*o);
+}
+
+template <class User, class Convert>
+parsed<basic_page<User>> to_page(const json::object& envelope, Convert convert) {
+    auto meta = to_meta(envelope);
+    if (!meta) {
+        return meta.error();
+    }
+    const auto* objects = objects_of(envelope);
+    if (objects == nullptr) {
+        return shape_error{"list reply has no objects array"};
+    }
+    basic_page<User> page;
+    page.meta = std::move(*meta);
+    page.objects.reserve(objects->size());
+    for (const auto& item : *objects) {
+        auto u = convert(item);
+        if (!u) {
+            return u.error();
+        }
+        page.objects.push_back(std::move(*u));
+    }
+    return page;
 }
 
 } // namespace
@@ -195,170 +232,95 @@ parsed<user_profile> parse_user(std::string_view body) {
 }
 
 parsed<user_page> parse_user_page(std::string_view body) {
-    json::monotonic_resource scratch;
-    auto v = parse_json(body, &scratch);
-    if (!v) {
-        return v.error();
-    }
-    const auto* envelope = v->if_object();
-    if (envelope == nullptr) {
-        return shape_error{"list reply is not a JSON object"};
-    }
-    auto meta = to_meta(*envelope);
-    if (!meta) {
-        return meta.error();
-    }
-    const auto* objects = objects_of(*envelope);
-    if (objects == nullptr) {
-        return shape_error{"list reply has no objects array"};
-    }
-    user_page page;
-    page.meta = std::move(*meta);
-    page.objects.reserve(objects->size());
-    for (const auto& item : *objects) {
-        auto u = to_user(item);
-        if (!u) {
-            return u.error();
-        }
-        page.objects.push_back(std::move(*u));
-    }
-    return page;
+    return with_object(body, "list reply", [](const json::object& envelope) {
+        return to_page<user_profile>(envelope, to_user);
+    });
 }
 
 parsed<std::int64_t> parse_total_count(std::string_view body) {
-    json::monotonic_resource scratch;
-    auto v = parse_json(body, &scratch);
-    if (!v) {
-        return v.error();
-    }
-    const auto* envelope = v->if_object();
-    if (envelope == nullptr) {
-        return shape_error{"list reply is not a JSON object"};
-    }
-    auto meta = to_meta(*envelope);
-    if (!meta) {
-        return meta.error();
-    }
-    if (!meta->total_count) {
-        return shape_error{"list reply has no meta.total_count"};
-    }
-    return *meta->total_count;
+    return with_object(body, "list reply",
+                       [](const json::object& envelope) -> parsed<std::int64_t> {
+                           auto meta = to_meta(envelope);
+                           if (!meta) {
+                               return meta.error();
+                           }
+                           if (!meta->total_count) {
+                               return shape_error{"list reply has no meta.total_count"};
+                           }
+                           return *meta->total_count;
+                       });
 }
 
 parsed<batch_update_result> parse_batch_update(std::string_view body) {
-    json::monotonic_resource scratch;
-    auto v = parse_json(body, &scratch);
-    if (!v) {
-        return v.error();
-    }
-    const auto* o = v->if_object();
-    if (o == nullptr) {
-        return shape_error{"batch reply is not a JSON object"};
-    }
-    const auto* items = o->if_contains("operation_result");
-    if (items == nullptr || !items->is_array()) {
-        return shape_error{"batch reply has no operation_result array"};
-    }
-    batch_update_result out;
-    for (const auto& item : items->get_array()) {
-        const auto* entry = item.if_object();
-        if (entry == nullptr) {
-            return shape_error{"operation_result entry is not an object"};
-        }
-        if (const auto* s = entry->if_contains("success"); s && s->is_object()) {
-            batch_success ok;
-            const auto* id = s->get_object().if_contains("id");
-            if (id != nullptr && id->is_string()) {
-                ok.id = std::string(id->get_string());
-            } else if (auto n = as_int64(id)) {
-                ok.id = std::to_string(*n);
+    return with_object(
+        body, "batch reply", [](const json::object& o) -> parsed<batch_update_result> {
+            const auto* items = o.if_contains("operation_result");
+            if (items == nullptr || !items->is_array()) {
+                return shape_error{"batch reply has no operation_result array"};
             }
-            ok.updated_at = as_int64(s->get_object().if_contains("updated_at")).value_or(0);
-            out.results.emplace_back(std::move(ok));
-        } else if (const auto* e = entry->if_contains("error"); e && e->is_object()) {
-            batch_error err;
-            err.message = as_string(e->get_object().if_contains("err_msg"));
-            err.code = as_int64(e->get_object().if_contains("code")).value_or(0);
-            out.results.emplace_back(std::move(err));
-        } else {
-            return shape_error{"operation_result entry has neither success nor error"};
-        }
-    }
-    out.succeed = as_int64(o->if_contains("succeed")).value_or(0);
-    out.total_count = as_int64(o->if_contains("total_count"));
-    out.offset = as_int64(o->if_contains("offset")).value_or(0);
-    out.limit = as_int64(o->if_contains("limit")).value_or(0);
-    out.next = as_link(o->if_contains("next"));
-    return out;
+            batch_update_result out;
+            for (const auto& item : items->get_array()) {
+                const auto* entry = item.if_object();
+                if (entry == nullptr) {
+                    return shape_error{"operation_result entry is not an object"};
+                }
+                if (const auto* s = entry->if_contains("success"); s && s->is_object()) {
+                    batch_success ok;
+                    const auto* id = s->get_object().if_contains("id");
+                    if (id != nullptr && id->is_string()) {
+                        ok.id = std::string(id->get_string());
+                    } else if (auto n = as_int64(id)) {
+                        ok.id = std::to_string(*n);
+                    }
+                    ok.updated_at = as_int64(s->get_object().if_contains("updated_at")).value_or(0);
+                    out.results.emplace_back(std::move(ok));
+                } else if (const auto* e = entry->if_contains("error"); e && e->is_object()) {
+                    batch_error err;
+                    err.message = as_string(e->get_object().if_contains("err_msg"));
+                    err.code = as_int64(e->get_object().if_contains("code")).value_or(0);
+                    out.results.emplace_back(std::move(err));
+                } else {
+                    return shape_error{"operation_result entry has neither success nor error"};
+                }
+            }
+            out.succeed = as_int64(o.if_contains("succeed")).value_or(0);
+            out.total_count = as_int64(o.if_contains("total_count"));
+            out.offset = as_int64(o.if_contains("offset")).value_or(0);
+            out.limit = as_int64(o.if_contains("limit")).value_or(0);
+            out.next = as_link(o.if_contains("next"));
+            return out;
+        });
 }
 
 parsed<account_info> parse_account(std::string_view body) {
-    json::monotonic_resource scratch;
-    auto v = parse_json(body, &scratch);
-    if (!v) {
-        return v.error();
-    }
-    const auto* o = v->if_object();
-    if (o == nullptr) {
-        return shape_error{"account reply is not a JSON object"};
-    }
-    account_info a;
-    a.username = as_optional_string(o->if_contains("username"));
-    a.email = as_optional_string(o->if_contains("email"));
-    a.email_verified = as_bool(o->if_contains("email_verified"));
-    a.phone = as_optional_string(o->if_contains("phone"));
-    a.phone_verified = as_bool(o->if_contains("phone_verified"));
-    return a;
+    return with_object(body, "account reply", [](const json::object& o) -> parsed<account_info> {
+        account_info a;
+        a.username = as_optional_string(o.if_contains("username"));
+        a.email = as_optional_string(o.if_contains("email"));
+        a.email_verified = as_bool(o.if_contains("email_verified"));
+        a.phone = as_optional_string(o.if_contains("phone"));
+        a.phone_verified = as_bool(o.if_contains("phone_verified"));
+        return a;
+    });
 }
 
 parsed<basic_page<user_v1>> parse_v1_page(std::string_view body) {
-    json::monotonic_resource scratch;
-    auto v = parse_json(body, &scratch);
-    if (!v) {
-        return v.error();
-    }
-    const auto* envelope = v->if_object();
-    if (envelope == nullptr) {
-        return shape_error{"v1 list reply is not a JSON object"};
-    }
-    auto meta = to_meta(*envelope);
-    if (!meta) {
-        return meta.error();
-    }
-    const auto* objects = objects_of(*envelope);
-    if (objects == nullptr) {
-        return shape_error{"v1 list reply has no objects array"};
-    }
-    basic_page<user_v1> page;
-    page.meta = std::move(*meta);
-    for (const auto& item : *objects) {
-        auto u = to_user_v1(item);
-        if (!u) {
-            return u.error();
-        }
-        page.objects.push_back(std::move(*u));
-    }
-    return page;
+    return with_object(body, "v1 list reply", [](const json::object& envelope) {
+        return to_page<user_v1>(envelope, to_user_v1);
+    });
 }
 
 parsed<user_v1> parse_v1_user(std::string_view body) {
-    json::monotonic_resource scratch;
-    auto v = parse_json(body, &scratch);
-    if (!v) {
-        return v.error();
-    }
-    const auto* o = v->if_object();
-    if (o == nullptr) {
-        return shape_error{"v1 user reply is not a JSON object"};
-    }
-    if (const auto* objects = objects_of(*o)) {
-        if (objects->size() != 1) {
-            return shape_error{"v1 user lookup matched " + std::to_string(objects->size()) +
-                               " users"};
+    return with_object(body, "v1 user reply", [](const json::object& o) -> parsed<user_v1> {
+        if (const auto* objects = objects_of(o)) {
+            if (objects->size() != 1) {
+                return shape_error{"v1 user lookup matched " + std::to_string(objects->size()) +
+                                   " users"};
+            }
+            return to_user_v1(objects->front());
         }
-        return to_user_v1(objects->front());
-    }
-    return to_user_v1(*v);
+        return to_user_v1(json::value(o));
+    });
 }
 
 std::string server_message(std::string_view body) {

@@ -22,11 +22,10 @@ namespace {
 
 constexpr const char* list_path = "/oserve/v2.2/miniapp/user_profile/";
 
-// The cursor after a delivered page and whether the walk ends there. The next offset is computed
-// here, never taken from the server's `next` link, whose prefix and version may differ (notes
-// §5.5); an empty page with a `next` link does not end the walk.
-std::pair<list_cursor, bool> advance(const user_query& q, const list_cursor& at,
-                                     const user_page& page) {
+} // namespace
+
+std::pair<list_cursor, bool> advance_cursor(const user_query& q, const list_cursor& at,
+                                            const user_page& page) {
     list_cursor next = at;
     next.delivered += static_cast<std::int64_t>(page.objects.size());
     if (q.keyset) {
@@ -39,6 +38,8 @@ std::pair<list_cursor, bool> advance(const user_query& q, const list_cursor& at,
     const bool capped = q.max_items && next.delivered >= *q.max_items;
     return {next, capped || !page.meta.next};
 }
+
+namespace {
 
 asio::awaitable<void> produce(std::shared_ptr<pager_state> s) {
     list_cursor at = s->cursor;
@@ -70,7 +71,7 @@ asio::awaitable<void> produce(std::shared_ptr<pager_state> s) {
                         page->objects.resize(static_cast<std::size_t>(room));
                     }
                 }
-                std::tie(f.after, f.last) = advance(s->query, at, *page);
+                std::tie(f.after, f.last) = advance_cursor(s->query, at, *page);
                 f.page.emplace(std::move(*page));
             }
         }

@@ -12,6 +12,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <memory>
+#include <utility>
 #include <optional>
 
 namespace minapp::detail {
@@ -44,6 +45,12 @@ struct pager_state : std::enable_shared_from_this<pager_state> {
         channel;
     boost::asio::cancellation_signal cancel;
 };
+
+/// The cursor after `page` was delivered from `at`, and whether the walk ends there. The next
+/// offset is computed here, never taken from the server's `next` link, whose prefix and version
+/// may differ (notes §5.5); an empty page with a `next` link does not end the walk.
+std::pair<list_cursor, bool> advance_cursor(const user_query& query, const list_cursor& at,
+                                            const user_page& page);
 
 /// Builds the request of one page of `query` at `at` (shared with client::list_users_page).
 result<call_spec> page_request(const user_query& query, const list_cursor& at);

@@ -241,7 +241,9 @@ Network:
   --plain-http                   serve http:// instead of https://
   --cert FILE --key FILE         TLS certificate chain and key (PEM); default: a self-signed
                                  certificate for localhost and 127.0.0.1, made at startup
-  --ca-out FILE                  write the certificate to trust (PEM) to FILE and print its path
+  --ca-out FILE                  write the certificate to trust (PEM) to FILE (default for a
+                                 generated certificate: $TMPDIR/minapp-emulator-PORT-ca.pem);
+                                 the path is printed on the second line
   --keepalive-timeout SECONDS    close idle keep-alive connections after this long (default 75)
   --abrupt-idle-close            on idle timeout close the socket without TLS close_notify
   --max-requests-per-connection N  the N-th response carries "Connection: close" (default 0:

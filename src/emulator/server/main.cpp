@@ -12,6 +12,8 @@
 #include <csignal>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <stdexcept>
 #include <thread>
@@ -77,6 +79,12 @@ int run(const detail::command_line& options) {
     std::cout << "listening on " << srv.url() << std::endl;
     if (!options.server.ca_out_path.empty()) {
         std::cout << "CA certificate written to " << options.server.ca_out_path << std::endl;
+    } else if (options.server.tls) {
+        // A client can only trust the generated certificate from a file: always leave one.
+        const auto path = std::filesystem::temp_directory_path() /
+                          ("minapp-emulator-" + std::to_string(srv.port()) + "-ca.pem");
+        std::ofstream(path) << srv.ca_pem();
+        std::cout << "CA certificate written to " << path.string() << std::endl;
     }
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
