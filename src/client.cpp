@@ -334,6 +334,10 @@ http::pool_stats client::pool_stats() const noexcept {
     return impl_->pool().stats();
 }
 
+std::shared_ptr<minapp::rate_limiter> client::rate_limiter() const noexcept {
+    return impl_->limiter();
+}
+
 void client::shutdown() {
     impl_->pool().shutdown();
 }

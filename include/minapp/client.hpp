@@ -113,6 +113,9 @@ public:
     /// Counters of the connection pool.
     http::pool_stats pool_stats() const noexcept;
 
+    /// The limiter every request of this client waits on; null without a rate limit.
+    std::shared_ptr<minapp::rate_limiter> rate_limiter() const noexcept;
+
     /// Closes idle connections and refuses new calls. Idempotent; safe from any thread.
     void shutdown();
 

@@ -2,10 +2,13 @@
 #pragma once
 
 #include <minapp/http/options.hpp>
+#include <minapp/rate_limiter.hpp>
 #include <minapp/retry_policy.hpp>
 
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 
 namespace minapp {
@@ -27,6 +30,11 @@ struct client_options {
     http::pool_options pool;
     /// Retry settings.
     retry_policy retry;
+    /// A request budget for this client: every attempt (retries included) of every call, listing
+    /// and updates alike, waits for its turn. Unset: no client-side limit.
+    std::optional<minapp::rate_limit> rate_limit;
+    /// A limiter shared with other clients (takes precedence over `rate_limit`).
+    std::shared_ptr<rate_limiter> shared_rate_limiter;
     /// Refuse updates of built-in fields (id, nickname, `_`-prefixed, ...) before sending, as the
     /// Open API answers 400 for them (notes §6.4). Set to true only if the server's policy differs.
     bool allow_builtin_field_updates = false;

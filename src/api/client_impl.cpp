@@ -78,6 +78,9 @@ client_impl::client_impl(asio::any_io_executor ex, client_options options)
     : executor_(ex)
     , options_(std::move(options))
     , pool_(ex, checked_origin(options_.base_url), pool_options_of(options_))
+    , limiter_(options_.shared_rate_limiter ? options_.shared_rate_limiter
+               : options_.rate_limit        ? std::make_shared<rate_limiter>(*options_.rate_limit)
+                                            : nullptr)
     , origin_length_(pool_.target().to_string().size())
     , jitter_(options_.retry.jitter_seed) {
     if (options_.access_token.empty() && !options_.token_provider) {
@@ -127,6 +130,19 @@ asio::awaitable<result<std::string>> client_impl::call(call_spec spec) {
 
     const auto& policy = options_.retry;
     for (int attempt = 1;; ++attempt) {
+        auto admitted_at = std::chrono::steady_clock::now();
+        if (limiter_) {
+            // The result is named before it is tested: g++ 12 miscompiles a co_await inside a
+            // condition.
+            const boost::system::error_code waited = co_await limiter_->acquire();
+            if (waited) {
+                f.code = error::cancelled;
+                f.diagnostics.detail = "cancelled while waiting for the rate limiter";
+                f.diagnostics.attempts = attempt - 1;
+                co_return f;
+            }
+            admitted_at = std::chrono::steady_clock::now();
+        }
         auto sent = co_await pool_.send(request);
         f.diagnostics.attempts = attempt;
         f.diagnostics.request_sent = f.diagnostics.request_sent || sent.info.request_sent;
@@ -150,6 +166,9 @@ asio::awaitable<result<std::string>> client_impl::call(call_spec spec) {
         } else {
             const unsigned status = sent.response.status;
             if (status >= 200 && status < 300) {
+                if (limiter_) {
+                    limiter_->on_success();
+                }
                 co_return std::move(sent.response.body);
             }
             f.code = status_error(status);
@@ -162,6 +181,10 @@ asio::awaitable<result<std::string>> client_impl::call(call_spec spec) {
             verdict = decide_retry({}, status, true, spec.idempotent);
             retry_after = parse_retry_after(sent.response.header("Retry-After"),
                                             std::chrono::system_clock::now());
+            if (limiter_ && status == 429) {
+                // Everyone sharing the budget pauses, not only this caller.
+                limiter_->on_throttled(retry_after.value_or(policy.throttle_floor), admitted_at);
+            }
         }
         if (!verdict.retry || attempt >= policy.max_attempts) {
             co_return f;

@@ -43,6 +43,8 @@ public:
     const client_options& options() const noexcept { return options_; }
     http::connection_pool& pool() noexcept { return pool_; }
     const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
+    /// The limiter every attempt waits on; null without a rate limit.
+    const std::shared_ptr<rate_limiter>& limiter() const noexcept { return limiter_; }
 
 private:
     double next_jitter();
@@ -50,6 +52,7 @@ private:
     boost::asio::any_io_executor executor_;
     client_options options_;
     http::connection_pool pool_;
+    std::shared_ptr<rate_limiter> limiter_;
     std::size_t origin_length_;
     std::mutex jitter_mutex_;
     std::mt19937_64 jitter_;

@@ -380,4 +380,32 @@ BOOST_AUTO_TEST_CASE(header_injection_through_options_is_refused) {
     }());
 }
 
+BOOST_AUTO_TEST_CASE(throttling_pauses_the_shared_rate_limiter_and_is_retried) {
+    minapp::client_options o;
+    o.rate_limit = minapp::rate_limit{1000, 10};
+    o.retry.throttle_floor = std::chrono::milliseconds(50);
+    emulated_service s(50, o);
+    minapp::emulator::fault_config faults;
+    minapp::emulator::fault_rule throttle;
+    throttle.kind = minapp::emulator::fault_kind::http_429;
+    throttle.on_requests = {2};
+    faults.rules.push_back(throttle);
+    s.server.faults().configure(faults);
+    run_bounded(s.ioc, [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 3; ++i) {
+            auto n = co_await s.client->count_users();
+            BOOST_TEST_REQUIRE(n.has_value(), n.error().diagnostics.to_string());
+            BOOST_TEST(*n == 50);
+        }
+        const auto limiter = s.client->rate_limiter();
+        BOOST_TEST_REQUIRE(limiter != nullptr);
+        const auto st = limiter->stats();
+        BOOST_TEST(st.granted == 4u); // three calls, one of them retried after the 429
+        BOOST_TEST(st.throttled == 1u);
+        BOOST_TEST(limiter->effective_rate() < 1000.0);
+        BOOST_TEST(s.requests().size() == 3u); // the 429 never reached the API handler
+        s.finish();
+    }());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
