@@ -115,6 +115,7 @@ private:
     void release(std::unique_ptr<connection> conn, bool reusable, bool clean);
     void discard(std::unique_ptr<connection> conn, bool clean);
     void release_slot();
+    void grant_free_slots();
     void hand_over(std::unique_ptr<connection> conn);
     void ensure_reaper();
     asio::awaitable<void> reap(std::shared_ptr<impl> self);
@@ -309,8 +310,12 @@ void connection_pool::impl::discard(std::unique_ptr<connection> conn, bool clean
 void connection_pool::impl::release_slot() {
     counters::bump(counters_.in_use, -1);
     --open_;
-    // A freed slot goes to the longest waiter, who will open a new connection with it.
-    if (!waiters_.empty() && open_ < options_.max_connections) {
+    grant_free_slots();
+}
+
+void connection_pool::impl::grant_free_slots() {
+    // A free slot goes to the longest waiter, who will open a new connection with it.
+    while (!waiters_.empty() && open_ < options_.max_connections) {
         waiter* w = waiters_.front();
         waiters_.pop_front();
         ++open_;
@@ -373,14 +378,7 @@ asio::awaitable<void> connection_pool::impl::reap(std::shared_ptr<impl> self) {
             }
         }
         idle_ = std::move(keep);
-        while (!waiters_.empty() && open_ < options_.max_connections) {
-            ++open_;
-            counters::bump(counters_.in_use);
-            waiter* w = waiters_.front();
-            waiters_.pop_front();
-            w->granted = true;
-            w->timer.cancel();
-        }
+        grant_free_slots();
     }
     reaper_running_ = false;
     (void)self;
