@@ -142,6 +142,13 @@ user_pager client::list_users(user_query query) {
     return user_pager(std::make_shared<detail::pager_state>(impl_, std::move(query)));
 }
 
+result<void> client::validate(const update& change) const {
+    if (auto bad = check_update(change, impl_->options().allow_builtin_field_updates)) {
+        return *bad;
+    }
+    return {};
+}
+
 asio::awaitable<result<user_profile>> client::update_user(std::int64_t id, const update& change) {
     if (auto bad = check_id(id)) {
         co_return *bad;

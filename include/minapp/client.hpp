@@ -110,6 +110,10 @@ public:
         awaitable<result<user_profile>>
         update_user_info_v1(std::int64_t id, const update& change);
 
+    /// Checks `change` as the update calls do before sending anything (a problem recorded by the
+    /// builder, a built-in field without `allow_builtin_field_updates`): error::invalid_argument.
+    result<void> validate(const update& change) const;
+
     /// Counters of the connection pool.
     http::pool_stats pool_stats() const noexcept;
 

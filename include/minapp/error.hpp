@@ -47,7 +47,7 @@ enum class error {
     malformed_response, ///< A 2xx body that is not JSON of the documented shape.
 
     // Outcomes of bulk operations.
-    outcome_unknown = 300, ///< A non-idempotent request may or may not have been applied.
+    outcome_unknown = 300, ///< A write may or may not have been applied (its answer was lost).
     not_attempted,         ///< The item was never sent (cancellation or stop-on-error).
 };
 

@@ -81,6 +81,7 @@ client_impl::client_impl(asio::any_io_executor ex, client_options options)
     , limiter_(options_.shared_rate_limiter ? options_.shared_rate_limiter
                : options_.rate_limit        ? std::make_shared<rate_limiter>(*options_.rate_limit)
                                             : nullptr)
+    , budget_(options_.retry.budget_max_tokens, options_.retry.budget_token_ratio)
     , origin_length_(pool_.target().to_string().size())
     , jitter_(options_.retry.jitter_seed) {
     if (options_.access_token.empty() && !options_.token_provider) {
@@ -88,6 +89,10 @@ client_impl::client_impl(asio::any_io_executor ex, client_options options)
     }
     if (options_.retry.max_attempts < 1) {
         throw api_error(invalid_argument("retry.max_attempts must be at least 1"));
+    }
+    const auto& r = options_.retry;
+    if (r.budget_max_tokens > 0 && !(r.budget_token_ratio > 0 && r.budget_token_ratio <= 1)) {
+        throw api_error(invalid_argument("retry.budget_token_ratio must be within (0, 1]"));
     }
 }
 
@@ -128,6 +133,20 @@ asio::awaitable<result<std::string>> client_impl::call(call_spec spec) {
         request.body = std::move(spec.body);
     }
 
+    // A write whose answer was lost may have been applied even if a later attempt is refused:
+    // its caller must hear "unknown", not the last attempt's error.
+    bool may_have_applied = false;
+    const auto give_up = [&f, &may_have_applied]() -> failure {
+        if (may_have_applied && f.code != error::outcome_unknown) {
+            f.diagnostics.detail =
+                "an earlier attempt may have been applied; the last one "
+                "failed with: " +
+                f.code.message() +
+                (f.diagnostics.detail.empty() ? std::string() : " (" + f.diagnostics.detail + ")");
+            f.code = error::outcome_unknown;
+        }
+        return f;
+    };
     const auto& policy = options_.retry;
     for (int attempt = 1;; ++attempt) {
         auto admitted_at = std::chrono::steady_clock::now();
@@ -139,13 +158,16 @@ asio::awaitable<result<std::string>> client_impl::call(call_spec spec) {
                 f.code = error::cancelled;
                 f.diagnostics.detail = "cancelled while waiting for the rate limiter";
                 f.diagnostics.attempts = attempt - 1;
-                co_return f;
+                co_return give_up();
             }
             admitted_at = std::chrono::steady_clock::now();
         }
         auto sent = co_await pool_.send(request);
         f.diagnostics.attempts = attempt;
         f.diagnostics.request_sent = f.diagnostics.request_sent || sent.info.request_sent;
+        if (sent.info.earlier_attempt_unanswered && spec.method != http::method::get) {
+            may_have_applied = true;
+        }
         retry_verdict verdict;
         std::optional<std::chrono::milliseconds> retry_after;
         if (sent.ec) {
@@ -153,8 +175,11 @@ asio::awaitable<result<std::string>> client_impl::call(call_spec spec) {
             f.diagnostics.http_status = 0;
             f.diagnostics.server_message.clear();
             verdict = decide_retry(sent.ec, 0, sent.info.request_sent, spec.idempotent);
-            if (!spec.idempotent && f.diagnostics.request_sent &&
-                ambiguous_transport_failure(sent.ec)) {
+            const bool ambiguous = sent.info.request_sent && ambiguous_transport_failure(sent.ec);
+            if (ambiguous && spec.method != http::method::get) {
+                may_have_applied = true;
+            }
+            if (!spec.idempotent && ambiguous) {
                 // An atomic update may have been applied: say so instead of a transport error.
                 f.code = error::outcome_unknown;
                 f.diagnostics.detail =
@@ -169,6 +194,7 @@ asio::awaitable<result<std::string>> client_impl::call(call_spec spec) {
                 if (limiter_) {
                     limiter_->on_success();
                 }
+                budget_.on_success();
                 co_return std::move(sent.response.body);
             }
             f.code = status_error(status);
@@ -186,8 +212,21 @@ asio::awaitable<result<std::string>> client_impl::call(call_spec spec) {
                 limiter_->on_throttled(retry_after.value_or(policy.throttle_floor), admitted_at);
             }
         }
+        // A 429 says nothing about the server's health and is paced by the floor and the
+        // limiter; every other retryable failure draws on the client's retry budget.
+        const bool budgeted = verdict.retry && f.diagnostics.http_status != 429;
+        if (budgeted) {
+            budget_.on_failure();
+        }
         if (!verdict.retry || attempt >= policy.max_attempts) {
-            co_return f;
+            co_return give_up();
+        }
+        if (budgeted) {
+            if (!budget_.retry_allowed()) {
+                f.diagnostics.detail += f.diagnostics.detail.empty() ? "" : "; ";
+                f.diagnostics.detail += "not retried: the client's retry budget is exhausted";
+                co_return give_up();
+            }
         }
         const auto delay =
             backoff_delay(policy, attempt, next_jitter(), verdict.throttled, retry_after);
@@ -195,7 +234,7 @@ asio::awaitable<result<std::string>> client_impl::call(call_spec spec) {
         auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         if (ec) {
             f.code = error::cancelled;
-            co_return f;
+            co_return give_up();
         }
     }
 }

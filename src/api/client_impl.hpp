@@ -2,6 +2,8 @@
 // retries with backoff.
 #pragma once
 
+#include "retry_budget.hpp"
+
 #include <minapp/client_options.hpp>
 #include <minapp/http/connection_pool.hpp>
 #include <minapp/result.hpp>
@@ -53,6 +55,7 @@ private:
     client_options options_;
     http::connection_pool pool_;
     std::shared_ptr<rate_limiter> limiter_;
+    retry_budget budget_;
     std::size_t origin_length_;
     std::mutex jitter_mutex_;
     std::mt19937_64 jitter_;

@@ -166,9 +166,11 @@ asio::awaitable<send_result> connection_pool::impl::run(request req, clock::time
     const detail::response_limits limits{options_.body_limit, options_.header_limit};
     auto cancel_state = co_await asio::this_coro::cancellation_state;
 
+    bool unanswered = false;
     for (int attempt = 1;; ++attempt) {
         result.info = exchange_info{};
         result.info.attempts = attempt;
+        result.info.earlier_attempt_unanswered = unanswered;
         auto checked_out = co_await checkout(deadline, attempt > 1);
         if (checked_out.ec) {
             co_return fail(checked_out.ec);
@@ -218,6 +220,7 @@ asio::awaitable<send_result> connection_pool::impl::run(request req, clock::time
         if (attempt == 1 && detail::may_resend_on_fresh_connection(outcome, reused, idempotent) &&
             clock::now() < deadline && cancel_state.cancelled() == asio::cancellation_type::none) {
             counters::bump(counters_.stale_resends);
+            unanswered = outcome.stage == detail::stage::read;
             continue;
         }
         co_return fail(outcome.ec);

@@ -54,6 +54,9 @@ struct exchange_info {
     bool connection_reused = false;
     /// Attempts made: 2 when a stale keep-alive connection was replaced transparently.
     int attempts = 0;
+    /// The replaced attempt had written the whole request before its connection dropped: the
+    /// server may have processed it (only idempotent requests are resent that way).
+    bool earlier_attempt_unanswered = false;
 };
 
 /// The outcome of `connection_pool::send`: `ec` is empty on success (any HTTP status counts as a

@@ -1,0 +1,85 @@
+// Batch update by `where` over any number of users: `update_where` drives the v2.6 batch
+// endpoint in slices, without skipping or repeating a user when the update changes what the
+// `where` tests.
+#pragma once
+
+#include <minapp/batch_update.hpp>
+#include <minapp/bulk_progress.hpp>
+#include <minapp/bulk_update.hpp>
+#include <minapp/result.hpp>
+#include <minapp/update.hpp>
+#include <minapp/where.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+namespace minapp {
+
+class client;
+
+/// How `update_where` runs.
+struct where_update_options {
+    /// Batch requests in flight at once, >= 1.
+    std::size_t concurrency = 4;
+    /// Users per slice, 1..1000. Slices are also cut short so that the request URL (which
+    /// carries the ids) stays within the API's limit.
+    std::size_t slice_size = 1000;
+    /// Progress callback (on the run's strand): at most once per `progress_interval`, and once
+    /// at the end. `done` counts users of finished slices; `total` is unknown.
+    std::function<void(const bulk_progress&)> on_progress;
+    std::chrono::milliseconds progress_interval{250};
+};
+
+/// A slice whose batch request failed as a whole.
+struct slice_failure {
+    std::vector<std::int64_t> ids;                  ///< The users of the slice.
+    outcome_status status = outcome_status::failed; ///< failed, unknown or not_attempted.
+    minapp::failure error;
+};
+
+/// The aggregated account of an `update_where` run.
+struct where_update_report {
+    std::size_t matched = 0;   ///< Users found matching by the walk (the ids put in slices).
+    std::size_t succeeded = 0; ///< Users the server reports as updated (`succeed`).
+    /// Users of completed slices that were neither updated nor reported as errors: they
+    /// stopped matching between the walk and their slice (changed by someone else).
+    std::size_t no_longer_matching = 0;
+    /// Per-record errors of `operation_result` (the server does not say which user).
+    std::vector<batch_error> item_errors;
+    /// Slices that failed as a whole; their users are counted here, not above.
+    std::vector<slice_failure> failed_slices;
+    /// The walk over the matching users failed: users after the last slice were not visited.
+    std::optional<failure> listing_error;
+    std::size_t requests = 0; ///< Batch requests completed (listing pages not included).
+    bulk_progress totals;     ///< succeeded / failed (item errors and failed slices) / unknown /
+                              ///< not_attempted, in users.
+    bool cancelled = false;
+};
+
+/// Applies `change` to every user matching `filter`.
+///
+/// Strategy (notes §7.1: the batch endpoint's `offset` shifts when the update removes users from
+/// the match): the matching ids are walked with the keyset pager (`id > last seen`, order by
+/// id), which neither skips nor repeats a user however the matching set changes; each page's
+/// ids are cut into slices, and each slice is sent as one batch request with
+/// `where = filter AND id $in [slice]`, `offset=0`, concurrently under the client's limiter.
+/// A user is therefore updated at most once even by a non-idempotent update, and only if it
+/// still matches `filter` when its slice runs. Users created or changed into the match behind
+/// the walk's position are not visited. Memory: one page of ids per slice in flight.
+///
+/// Failures: invalid arguments fail the call before anything is sent. A slice that fails is
+/// reported with its ids and the run goes on; an atomic update whose slice may have been applied
+/// ends as `unknown`. A listing failure stops the walk (reported in `listing_error`).
+///
+/// Cancellation: as `update_users` (slices on the wire are aborted; the call still completes
+/// with the report, `cancelled` set). The client must outlive the call.
+boost::asio::awaitable<result<where_update_report>> update_where(client& c, const where& filter,
+                                                                 const update& change,
+                                                                 where_update_options options = {});
+
+} // namespace minapp

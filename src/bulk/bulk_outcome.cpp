@@ -1,0 +1,31 @@
+#include "bulk_outcome.hpp"
+
+#include <minapp/error.hpp>
+
+namespace minapp::detail {
+
+outcome_status classify_failure(const failure& f) noexcept {
+    if (f.code == error::outcome_unknown) {
+        return outcome_status::unknown;
+    }
+    if (f.code == error::cancelled) {
+        return f.diagnostics.request_sent ? outcome_status::unknown : outcome_status::not_attempted;
+    }
+    return outcome_status::failed;
+}
+
+failure not_attempted_failure(bool cancelled) {
+    failure f{error::not_attempted, {}};
+    f.diagnostics.detail = cancelled ? "the bulk run was cancelled before this item was sent"
+                                     : "the bulk run stopped after an error before this item "
+                                       "was sent";
+    return f;
+}
+
+failure bulk_invalid_argument(std::string detail) {
+    failure f{error::invalid_argument, {}};
+    f.diagnostics.detail = std::move(detail);
+    return f;
+}
+
+} // namespace minapp::detail
