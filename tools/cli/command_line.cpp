@@ -1,0 +1,282 @@
+#include "command_line.hpp"
+
+#include <charconv>
+#include <cmath>
+
+namespace minapp::cli {
+
+namespace {
+
+/// The grammar of one command.
+struct command_spec {
+    const char* name;
+    std::size_t positionals;        ///< exact count
+    const char* positional_name;    ///< for messages
+    std::set<std::string> values;   ///< options taking a value
+    std::set<std::string> flags;    ///< options without one
+    std::set<std::string> required; ///< value options that must be given
+    const char* summary;
+};
+
+const std::vector<command_spec>& specs() {
+    static const std::vector<command_spec> all = {
+        {"users get", 1, "ID", {}, {}, {}, "users get ID"},
+        {"users list",
+         0,
+         "",
+         {"where", "order-by", "page-size", "max", "offset"},
+         {"keyset"},
+         {},
+         "users list [--where JSON] [--order-by FIELDS] [--page-size N] [--max N] [--offset N] "
+         "[--keyset]"},
+        {"users count", 0, "", {"where"}, {}, {}, "users count [--where JSON]"},
+        {"users update", 1, "ID", {"data"}, {}, {"data"}, "users update ID --data JSON"},
+        {"users update-where",
+         0,
+         "",
+         {"where", "data"},
+         {},
+         {"where", "data"},
+         "users update-where --where JSON --data JSON"},
+        {"users update-many",
+         0,
+         "",
+         {"input"},
+         {"stop-on-error"},
+         {"input"},
+         "users update-many --input FILE|- [--stop-on-error]"},
+        {"account update",
+         1,
+         "ID",
+         {"username", "email", "phone", "password-file"},
+         {"clear-username", "clear-email", "clear-phone"},
+         {},
+         "account update ID [--username U | --clear-username] [--email E | --clear-email] "
+         "[--phone P | --clear-phone] [--password-file PATH]"},
+        {"users list-v1",
+         0,
+         "",
+         {"nickname", "nickname-contains", "gender", "created-at-gte", "created-at-lte",
+          "created-at-gt", "created-at-lt", "group-in", "openid", "unionid", "user-id", "limit",
+          "offset", "order-by"},
+         {},
+         {},
+         "users list-v1 [--nickname S] [--nickname-contains S] [--gender 1|2] "
+         "[--created-at-gte|--created-at-lte|--created-at-gt|--created-at-lt UNIX] "
+         "[--group-in ID,ID] [--openid S] [--unionid S] [--user-id ID] [--limit N] [--offset N] "
+         "[--order-by created_at|-created_at]   (deprecated v1 route)"},
+    };
+    return all;
+}
+
+bool parse_double(const std::string& text, double& out) {
+    const auto* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, out);
+    return ec == std::errc() && ptr == end && std::isfinite(out);
+}
+
+bool parse_size(const std::string& text, std::size_t& out) {
+    const auto* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, out);
+    return ec == std::errc() && ptr == end && !text.empty();
+}
+
+} // namespace
+
+std::string usage_text() {
+    std::string text =
+        "usage: minapp [GLOBAL OPTIONS] COMMAND [ARGS]\n"
+        "\n"
+        "The MinApp (知晓云) user API from the command line. Output is JSON; lists are JSON "
+        "lines,\n"
+        "one object per line, streamed as pages arrive.\n"
+        "\n"
+        "Global options (before the command):\n"
+        "  --base-url URL       API origin (env MINAPP_BASE_URL; default "
+        "https://cloud.minapp.com)\n"
+        "  --token-file PATH    read the access token from PATH (else env MINAPP_TOKEN); a token\n"
+        "                       on the command line is refused: it would show in process lists\n"
+        "  --env-id ID          X-Hydrogen-Env-ID of a test environment (env MINAPP_ENV_ID)\n"
+        "  --ca-file PATH       also trust the CA certificates in PATH (PEM)\n"
+        "  --insecure           do not verify the server's certificate (warned; never in "
+        "production)\n"
+        "  --timeout SECONDS    deadline of one request attempt (default 30)\n"
+        "  --rate N             at most N requests per second (listing and updates together)\n"
+        "  --concurrency N      requests in flight for bulk commands (default 16; update-where 4)\n"
+        "  --emulator           run against an embedded emulator (ephemeral port, seeded users)\n"
+        "  --emulator-users N   users seeded into the embedded emulator (default 2000)\n"
+        "  --progress, --no-progress\n"
+        "                       force the progress bar on stderr on or off (default: on when\n"
+        "                       stderr is a terminal)\n"
+        "  --help, --version\n"
+        "\n"
+        "Commands:\n";
+    for (const auto& spec : specs()) {
+        text += "  ";
+        text += spec.summary;
+        text += '\n';
+    }
+    text += "\n"
+            "users update-many reads JSON lines {\"id\": ID, \"data\": {...}} and prints one line "
+            "per item:\n"
+            "{\"id\": ID, \"status\": \"succeeded\"|\"failed\"|\"unknown\"|\"not_attempted\", "
+            "...}; a summary goes to stderr.\n"
+            "\n"
+            "Exit status: 0 success, 2 usage error, 3 rejected by the API (4xx), 4 network or "
+            "server\n"
+            "failure after retries, 5 bulk run with failed or unknown items.\n";
+    return text;
+}
+
+parse_outcome parse_command_line(const std::vector<std::string>& args, const environment& env) {
+    invocation inv;
+    auto& g = inv.global;
+    if (const char* url = env("MINAPP_BASE_URL"); url != nullptr && *url != '\0') {
+        g.base_url = url;
+    }
+    if (const char* token = env("MINAPP_TOKEN"); token != nullptr && *token != '\0') {
+        g.token = token;
+    }
+    if (const char* env_id = env("MINAPP_ENV_ID"); env_id != nullptr) {
+        g.env_id = env_id;
+    }
+
+    std::size_t i = 0;
+    auto value_of = [&]() -> std::optional<std::string> {
+        if (i + 1 >= args.size()) {
+            return std::nullopt;
+        }
+        return args[++i];
+    };
+    for (; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a.rfind("--", 0) != 0) {
+            break;
+        }
+        if (a == "--help" || a == "-h") {
+            return help_request{usage_text()};
+        }
+        if (a == "--version") {
+            return help_request{"minapp 0.1.0\n"};
+        }
+        if (a == "--token" || a.rfind("--token=", 0) == 0) {
+            return usage_error{"refusing --token: a token on the command line shows in process "
+                               "lists; set MINAPP_TOKEN or use --token-file PATH"};
+        }
+        if (a == "--insecure") {
+            g.insecure = true;
+            continue;
+        }
+        if (a == "--emulator") {
+            g.emulator = true;
+            continue;
+        }
+        if (a == "--progress" || a == "--no-progress") {
+            g.progress = a == "--progress";
+            continue;
+        }
+        static const std::set<std::string> valued = {"--base-url",    "--token-file",    "--env-id",
+                                                     "--ca-file",     "--timeout",       "--rate",
+                                                     "--concurrency", "--emulator-users"};
+        if (valued.count(a) == 0) {
+            return usage_error{"unknown global option " + a + " (see --help)"};
+        }
+        const auto v = value_of();
+        if (!v) {
+            return usage_error{a + " needs a value"};
+        }
+        if (a == "--base-url") {
+            g.base_url = *v;
+        } else if (a == "--token-file") {
+            g.token_file = *v;
+        } else if (a == "--env-id") {
+            g.env_id = *v;
+        } else if (a == "--ca-file") {
+            g.ca_file = *v;
+        } else if (a == "--timeout") {
+            double s = 0;
+            if (!parse_double(*v, s) || s <= 0) {
+                return usage_error{"--timeout needs a positive number of seconds, got '" + *v +
+                                   "'"};
+            }
+            g.timeout_seconds = s;
+        } else if (a == "--rate") {
+            double r = 0;
+            if (!parse_double(*v, r) || r <= 0) {
+                return usage_error{"--rate needs a positive number of requests per second, got '" +
+                                   *v + "'"};
+            }
+            g.rate = r;
+        } else if (a == "--concurrency" || a == "--emulator-users") {
+            std::size_t n = 0;
+            if (!parse_size(*v, n) || n == 0 || (a == "--concurrency" && n > 1024)) {
+                return usage_error{a + " needs a whole number in 1.." +
+                                   (a == "--concurrency" ? "1024" : "10000000") + ", got '" + *v +
+                                   "'"};
+            }
+            if (a == "--concurrency") {
+                g.concurrency = n;
+            } else {
+                g.emulator_users = n;
+            }
+        }
+    }
+
+    if (i + 1 >= args.size()) {
+        return usage_error{i < args.size() ? "incomplete command '" + args[i] + "' (see --help)"
+                                           : "no command given (see --help)"};
+    }
+    const std::string name = args[i] + " " + args[i + 1];
+    const command_spec* spec = nullptr;
+    for (const auto& s : specs()) {
+        if (name == s.name) {
+            spec = &s;
+        }
+    }
+    if (spec == nullptr) {
+        return usage_error{"unknown command '" + name + "' (see --help)"};
+    }
+    inv.cmd.name = name;
+    for (i += 2; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a.size() > 2 && a.rfind("--", 0) == 0) {
+            const std::string option = a.substr(2);
+            if (spec->flags.count(option) != 0) {
+                inv.cmd.flags.insert(option);
+                continue;
+            }
+            if (spec->values.count(option) != 0) {
+                const auto v = value_of();
+                if (!v) {
+                    return usage_error{a + " needs a value"};
+                }
+                inv.cmd.values[option] = *v;
+                continue;
+            }
+            return usage_error{"'" + name + "' has no option " + a + " (usage: minapp " +
+                               spec->summary + ")"};
+        }
+        inv.cmd.positionals.push_back(a);
+    }
+    if (inv.cmd.positionals.size() != spec->positionals) {
+        return usage_error{"'" + name + "' takes " +
+                           (spec->positionals == 0 ? std::string("no arguments")
+                                                   : std::string(spec->positional_name)) +
+                           " (usage: minapp " + spec->summary + ")"};
+    }
+    for (const auto& option : spec->required) {
+        if (inv.cmd.values.count(option) == 0) {
+            return usage_error{"'" + name + "' needs --" + option + " (usage: minapp " +
+                               spec->summary + ")"};
+        }
+    }
+    for (const char* field : {"username", "email", "phone"}) {
+        const std::string f = field;
+        if (inv.cmd.values.count(f) != 0 && inv.cmd.flags.count("clear-" + f) != 0) {
+            return usage_error{"--" + f + " and --clear-" + f + " exclude each other"};
+        }
+    }
+    return inv;
+}
+
+} // namespace minapp::cli

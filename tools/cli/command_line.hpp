@@ -1,0 +1,73 @@
+// The `minapp` command line: global options, the command and its options, parsed without side
+// effects so that every usage error is found before anything is sent.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace minapp::cli {
+
+/// Options given before the command (and their environment fallbacks).
+struct global_options {
+    std::string base_url = "https://cloud.minapp.com"; ///< --base-url, MINAPP_BASE_URL
+    std::optional<std::string> token;                  ///< MINAPP_TOKEN (never from argv)
+    std::optional<std::string> token_file;             ///< --token-file
+    std::string env_id;                                ///< --env-id, MINAPP_ENV_ID
+    std::string ca_file;                               ///< --ca-file
+    bool insecure = false;                             ///< --insecure
+    std::optional<double> timeout_seconds;             ///< --timeout
+    std::optional<double> rate;                        ///< --rate (requests per second)
+    std::optional<std::size_t> concurrency;            ///< --concurrency
+    bool emulator = false;                             ///< --emulator
+    std::size_t emulator_users = 2000;                 ///< --emulator-users
+    std::optional<bool> progress;                      ///< --progress / --no-progress
+};
+
+/// A command and what followed it: "users list", "account update", ...
+struct command {
+    std::string name;
+    std::vector<std::string> positionals;
+    std::map<std::string, std::string> values; ///< --option VALUE, by option name
+    std::set<std::string> flags;               ///< --flag
+
+    const std::string* value(const std::string& option) const {
+        auto it = values.find(option);
+        return it == values.end() ? nullptr : &it->second;
+    }
+    bool flag(const std::string& option) const { return flags.count(option) != 0; }
+};
+
+/// What the user asked for.
+struct invocation {
+    global_options global;
+    command cmd;
+};
+
+/// `--help` (with the text to print) or `--version`.
+struct help_request {
+    std::string text;
+};
+
+/// A usage error: the message to print before exiting with status 2.
+struct usage_error {
+    std::string message;
+};
+
+using parse_outcome = std::variant<invocation, help_request, usage_error>;
+
+/// Reads the environment (MINAPP_BASE_URL, MINAPP_TOKEN, MINAPP_ENV_ID) through `getenv`.
+using environment = std::function<const char*(const char*)>;
+
+/// Parses `args` (without the program name). A token given on the command line (`--token`) is
+/// refused: it would show in process lists.
+parse_outcome parse_command_line(const std::vector<std::string>& args, const environment& env);
+
+/// The whole `--help` text.
+std::string usage_text();
+
+} // namespace minapp::cli

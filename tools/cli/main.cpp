@@ -1,0 +1,166 @@
+// minapp: the MinApp user API from the command line (see `minapp --help` and README.md).
+#include "command_line.hpp"
+#include "commands.hpp"
+
+#include <minapp/client.hpp>
+#include <minapp/emulator/server.hpp>
+#include <minapp/emulator/user_api.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <unistd.h>
+
+namespace asio = boost::asio;
+namespace cli = minapp::cli;
+
+namespace {
+
+constexpr const char* emulator_token = "emulator-token";
+
+std::optional<std::string> read_token_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return std::nullopt;
+    }
+    std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!token.empty() &&
+           (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
+        token.pop_back();
+    }
+    return token;
+}
+
+int run(const cli::invocation& inv) {
+    const auto& g = inv.global;
+    minapp::client_options options;
+    options.base_url = g.base_url;
+    options.env_id = g.env_id;
+
+    // --emulator: an embedded emulator on its own thread, seeded with demo users.
+    std::unique_ptr<minapp::emulator::user_api> api;
+    std::unique_ptr<minapp::emulator::server> emulator;
+    if (g.emulator) {
+        minapp::emulator::user_api_config config;
+        config.users_per_environment = g.emulator_users;
+        config.tokens = {emulator_token};
+        api = std::make_unique<minapp::emulator::user_api>(config);
+        minapp::emulator::server_options so;
+        so.tls = true;
+        emulator = std::make_unique<minapp::emulator::server>(
+            so, [&api = *api](const minapp::emulator::api_request& r) { return api.handle(r); });
+        emulator->start();
+        options.base_url = emulator->url();
+        options.access_token = emulator_token;
+        options.pool.tls.ca_pem = emulator->ca_pem();
+        std::cerr << "minapp: embedded emulator at " << emulator->url() << " with "
+                  << g.emulator_users << " users\n";
+    } else if (g.token_file) {
+        auto token = read_token_file(*g.token_file);
+        if (!token || token->empty()) {
+            std::cerr << "minapp: cannot read a token from " << *g.token_file << "\n";
+            return cli::exit_usage;
+        }
+        options.access_token = *token;
+    } else if (g.token) {
+        options.access_token = *g.token;
+    } else {
+        std::cerr << "minapp: no access token: set MINAPP_TOKEN or use --token-file PATH\n";
+        return cli::exit_usage;
+    }
+    if (!g.ca_file.empty()) {
+        options.pool.tls.ca_file = g.ca_file;
+    }
+    if (g.insecure) {
+        std::cerr << "minapp: WARNING: --insecure: the server's certificate is not verified; "
+                     "anyone on the path can read the token\n";
+        options.pool.tls.insecure_disable_verification = true;
+    }
+    if (g.timeout_seconds) {
+        options.request_timeout =
+            std::chrono::milliseconds(static_cast<std::int64_t>(*g.timeout_seconds * 1000));
+    }
+    if (g.rate) {
+        options.rate_limit = minapp::rate_limit{*g.rate, std::max(1.0, *g.rate / 10)};
+    }
+    if (g.concurrency) {
+        options.pool.max_connections =
+            std::max<std::size_t>(options.pool.max_connections, *g.concurrency);
+    }
+
+    asio::io_context ioc;
+    std::optional<minapp::client> client;
+    try {
+        client.emplace(ioc.get_executor(), options);
+    } catch (const minapp::api_error& e) {
+        std::cerr << "minapp: " << e.diagnostics().to_string() << "\n";
+        return cli::exit_usage;
+    }
+
+    cli::command_io io{std::cout, std::cerr, g.progress.value_or(isatty(STDERR_FILENO) == 1),
+                       g.concurrency.value_or(0)};
+    // Ctrl-C cancels the command (a bulk run still reports every item); a second one exits.
+    asio::cancellation_signal cancel;
+    asio::signal_set signals(ioc, SIGINT, SIGTERM);
+    int interrupts = 0;
+    std::function<void(boost::system::error_code, int)> on_signal =
+        [&](boost::system::error_code ec, int) {
+            if (ec) {
+                return;
+            }
+            if (++interrupts > 1) {
+                std::_Exit(130);
+            }
+            std::cerr << "\nminapp: interrupted; finishing the report (Ctrl-C again to quit)\n";
+            cancel.emit(asio::cancellation_type::terminal);
+            signals.async_wait(on_signal);
+        };
+    signals.async_wait(on_signal);
+
+    int status = cli::exit_failed;
+    asio::co_spawn(ioc, cli::run_command(*client, inv.cmd, io),
+                   asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, int rc) {
+                       status = rc;
+                       if (e) {
+                           try {
+                               std::rethrow_exception(e);
+                           } catch (const std::exception& ex) {
+                               std::cerr << "minapp: " << ex.what() << "\n";
+                           }
+                           status = cli::exit_failed;
+                       }
+                       signals.cancel();
+                       client->shutdown();
+                   }));
+    ioc.run();
+    std::cout.flush();
+    if (emulator) {
+        emulator->stop();
+    }
+    return status;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    const auto parsed =
+        cli::parse_command_line(args, [](const char* name) { return std::getenv(name); });
+    if (const auto* help = std::get_if<cli::help_request>(&parsed)) {
+        std::cout << help->text;
+        return cli::exit_ok;
+    }
+    if (const auto* bad = std::get_if<cli::usage_error>(&parsed)) {
+        std::cerr << "minapp: " << bad->message << "\n";
+        return cli::exit_usage;
+    }
+    return run(std::get<cli::invocation>(parsed));
+}
