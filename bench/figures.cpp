@@ -1,0 +1,25 @@
+#include "figures.hpp"
+
+#include <sstream>
+
+namespace minapp::bench {
+
+std::string figures::serialize() const {
+    std::ostringstream out;
+    out << scenario << '\t' << impl << '\t' << concurrency << '\t' << requests << '\t' << errors
+        << '\t' << seconds << '\t' << cpu_us << '\t' << p50_ms << '\t' << p99_ms << '\t'
+        << peak_rss_kib << '\t' << connections << '\t' << handshakes << '\t' << target_rate;
+    return out.str();
+}
+
+figures figures::parse(const std::string& line) {
+    std::istringstream in(line);
+    figures f;
+    std::getline(in, f.scenario, '\t');
+    std::getline(in, f.impl, '\t');
+    in >> f.concurrency >> f.requests >> f.errors >> f.seconds >> f.cpu_us >> f.p50_ms >>
+        f.p99_ms >> f.peak_rss_kib >> f.connections >> f.handshakes >> f.target_rate;
+    return f;
+}
+
+} // namespace minapp::bench

@@ -1,0 +1,35 @@
+// One measured run: what a scenario did with one implementation, and how much it cost.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace minapp::bench {
+
+struct figures {
+    std::string scenario;
+    std::string impl; ///< "minapp", "floor" or "wrk"
+    std::size_t concurrency = 0;
+    std::size_t requests = 0; ///< Requests (or items) in the timed phase.
+    std::size_t errors = 0;
+    double seconds = 0; ///< Wall time of the timed phase.
+    double cpu_us = 0;  ///< Client user+sys CPU over the timed phase, microseconds.
+    double p50_ms = 0;
+    double p99_ms = 0;
+    std::size_t peak_rss_kib = 0;
+    std::uint64_t connections = 0; ///< Connections opened (whole run).
+    std::uint64_t handshakes = 0;  ///< Full TLS handshakes (whole run).
+    double target_rate = 0;        ///< update-many at a rate: the configured rate.
+
+    double per_second() const { return seconds > 0 ? static_cast<double>(requests) / seconds : 0; }
+    double cpu_per_request_us() const {
+        return requests > 0 ? cpu_us / static_cast<double>(requests) : 0;
+    }
+
+    /// One line of text (fields separated by tabs), to cross a pipe from a child process.
+    std::string serialize() const;
+    static figures parse(const std::string& line);
+};
+
+} // namespace minapp::bench

@@ -1,0 +1,256 @@
+// minapp-bench: throughput, latency, client CPU per request and memory of minapp::client against
+// the emulator in a separate process, beside a hand-written Beast floor and wrk measured in the
+// same invocation. Figures, never pass/fail (but a run with errors exits non-zero).
+//
+//   minapp-bench [--quick] [--emulator PATH] [--only SCENARIO,...] [--no-wrk]
+//
+// Scenarios: get, page, list-all, update-many, reconnect. --quick uses tiny sizes (the CI smoke).
+#include "measure.hpp"
+#include "scenarios.hpp"
+#include "server_process.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <iomanip>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace minapp::bench;
+
+namespace {
+
+struct sizes {
+    std::size_t users;        ///< users of the shared emulator
+    std::size_t get_warmup;   ///< warm-up requests per get run
+    std::size_t get_requests; ///< measured requests per get run
+    std::size_t page_requests;
+    std::size_t list_users; ///< users of the list-all emulator
+    std::size_t updates;    ///< update-many, unlimited
+    double rate;            ///< update-many at a rate: requests per second
+    double rate_seconds;    ///< ... for this long
+    std::size_t reconnect_requests;
+    double wrk_seconds;
+};
+
+constexpr sizes full{10000, 2000, 20000, 300, 1000000, 10000, 500, 10, 30000, 5};
+constexpr sizes quick{1200, 64, 400, 4, 3000, 200, 200, 1, 2500, 1};
+
+const char* token = "bench-token";
+
+/// Runs `run` in a child process so that its peak RSS and CPU are its own; returns its figures.
+figures isolated(const std::function<figures()>& run) {
+    std::cout.flush();
+    int fds[2];
+    if (pipe(fds) != 0) {
+        throw std::runtime_error("pipe failed");
+    }
+    const pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        int status = 0;
+        std::string line;
+        try {
+            line = run().serialize() + "\n";
+        } catch (const std::exception& e) {
+            std::cerr << "minapp-bench: " << e.what() << "\n";
+            status = 1;
+        }
+        if (write(fds[1], line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+            status = 1;
+        }
+        std::_Exit(status);
+    }
+    close(fds[1]);
+    std::string text;
+    char buffer[1024];
+    for (ssize_t n; (n = read(fds[0], buffer, sizeof buffer)) > 0;) {
+        text.append(buffer, static_cast<std::size_t>(n));
+    }
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || text.empty()) {
+        throw std::runtime_error("a benchmark run failed");
+    }
+    return figures::parse(text.substr(0, text.find('\n')));
+}
+
+void print_header() {
+    std::cout << std::left << std::setw(17) << "scenario" << std::setw(8) << "impl" << std::right
+              << std::setw(5) << "conc" << std::setw(10) << "requests" << std::setw(10) << "req/s"
+              << std::setw(9) << "p50 ms" << std::setw(9) << "p99 ms" << std::setw(11)
+              << "cpu us/req" << std::setw(10) << "peak MiB" << std::setw(7) << "conns"
+              << std::setw(7) << "hshk" << std::setw(7) << "errors"
+              << "\n";
+}
+
+void print(const figures& f) {
+    std::cout << std::left << std::setw(17) << f.scenario << std::setw(8) << f.impl << std::right
+              << std::fixed << std::setw(5) << f.concurrency << std::setw(10) << f.requests
+              << std::setw(10) << std::setprecision(0) << f.per_second() << std::setw(9)
+              << std::setprecision(2) << f.p50_ms << std::setw(9) << f.p99_ms << std::setw(11)
+              << std::setprecision(1) << f.cpu_per_request_us() << std::setw(10)
+              << std::setprecision(1) << static_cast<double>(f.peak_rss_kib) / 1024.0
+              << std::setw(7) << f.connections << std::setw(7) << f.handshakes << std::setw(7)
+              << f.errors << "\n";
+}
+
+std::string ratio(double a, double b) {
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(2) << (b > 0 ? a / b : 0.0) << "x";
+    return out.str();
+}
+
+std::vector<std::string> split(const std::string& list) {
+    std::vector<std::string> out;
+    std::stringstream in(list);
+    for (std::string item; std::getline(in, item, ',');) {
+        out.push_back(item);
+    }
+    return out;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    bool is_quick = false;
+    bool with_wrk = true;
+    std::string emulator = "minapp-emulator";
+    std::set<std::string> only;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--quick") {
+            is_quick = true;
+        } else if (a == "--no-wrk") {
+            with_wrk = false;
+        } else if (a == "--emulator" && i + 1 < argc) {
+            emulator = argv[++i];
+        } else if (a == "--only" && i + 1 < argc) {
+            for (auto& s : split(argv[++i])) {
+                only.insert(s);
+            }
+        } else {
+            std::cerr << "usage: minapp-bench [--quick] [--emulator PATH] [--only "
+                         "get,page,list-all,update-many,reconnect] [--no-wrk]\n";
+            return 2;
+        }
+    }
+    const sizes& z = is_quick ? quick : full;
+    auto wanted = [&only](const char* s) {
+        return only.empty() || only.count(s) != 0;
+    };
+    if (with_wrk && std::system("command -v wrk >/dev/null 2>&1") != 0) {
+        std::cerr << "minapp-bench: wrk not found (scripts/install-deps wrk); running without\n";
+        with_wrk = false;
+    }
+
+    // The client side (this process, its runs and wrk) on CPU 0, the server on CPU 1.
+    const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    const bool pinned = cpus >= 2 && pin_to_cpu(0);
+    std::cout << "minapp-bench: " << (is_quick ? "quick" : "full") << " run, " << cpus << " CPUs, "
+              << (pinned ? "client on CPU 0, server on CPU 1" : "not pinned") << "\n";
+    const int server_cpu = pinned ? 1 : -1;
+    std::vector<figures> all;
+    bool failed = false;
+    auto record = [&](const std::function<figures()>& run) -> figures {
+        figures f;
+        try {
+            f = isolated(run);
+        } catch (const std::exception& e) {
+            std::cerr << "minapp-bench: " << e.what() << "\n";
+            failed = true;
+            return f;
+        }
+        failed = failed || f.errors != 0;
+        print(f);
+        all.push_back(f);
+        return f;
+    };
+    std::ostringstream summary;
+
+    try {
+        if (wanted("get") || wanted("page") || wanted("update-many")) {
+            server_process server(emulator, {"--users", std::to_string(z.users), "--token", token},
+                                  server_cpu);
+            const target t{server.url(), server.host(), server.port(), server.ca_file(), token};
+            const auto ids = first_ids(t, z.updates);
+            const std::string get_path =
+                "/oserve/v2.2/miniapp/user_profile/" + std::to_string(ids.front()) + "/";
+            print_header();
+            if (wanted("get")) {
+                for (std::size_t c : {1, 16, 64}) {
+                    const auto n = c == 1 ? z.get_requests / 4 : z.get_requests;
+                    const auto ours =
+                        record([&] { return minapp_get(t, ids.front(), c, z.get_warmup, n); });
+                    const auto base =
+                        record([&] { return floor_get(t, get_path, c, z.get_warmup, n, "get"); });
+                    summary << "get c=" << c << ": cpu/request minapp/floor "
+                            << ratio(ours.cpu_per_request_us(), base.cpu_per_request_us());
+                    if (with_wrk && c == 16) {
+                        const auto w =
+                            record([&] { return wrk_get(t, get_path, c, z.wrk_seconds, "get"); });
+                        summary << ", minapp/wrk "
+                                << ratio(ours.cpu_per_request_us(), w.cpu_per_request_us());
+                    }
+                    summary << "; req/s minapp/floor "
+                            << ratio(ours.per_second(), base.per_second()) << "\n";
+                }
+            }
+            if (wanted("page")) {
+                const std::string page_path =
+                    "/oserve/v2.2/miniapp/user_profile/?order_by=id&limit=1000&offset=0";
+                const auto ours = record([&] { return minapp_page(t, 2, z.page_requests); });
+                const auto base =
+                    record([&] { return floor_get(t, page_path, 1, 2, z.page_requests, "page"); });
+                summary << "page (1000 users): cpu/page minapp/floor "
+                        << ratio(ours.cpu_per_request_us(), base.cpu_per_request_us()) << "\n";
+            }
+            if (wanted("update-many")) {
+                const auto free_run = record([&] { return minapp_update_many(t, ids, 0); });
+                const auto n = static_cast<std::size_t>(z.rate * z.rate_seconds);
+                const std::vector<std::int64_t> some(
+                    ids.begin(),
+                    ids.begin() + static_cast<std::ptrdiff_t>(std::min(n, ids.size())));
+                const auto paced = record([&] { return minapp_update_many(t, some, z.rate); });
+                const double achieved = paced.per_second();
+                summary << "update-many: " << std::fixed << std::setprecision(0)
+                        << free_run.per_second() << " updates/s unlimited; at " << z.rate
+                        << "/s achieved " << std::setprecision(1) << achieved << "/s (error "
+                        << std::setprecision(2) << (achieved - z.rate) / z.rate * 100 << "%)\n";
+            }
+        }
+        if (wanted("reconnect")) {
+            server_process server(
+                emulator,
+                {"--users", "100", "--token", token, "--max-requests-per-connection", "1000"},
+                server_cpu);
+            const target t{server.url(), server.host(), server.port(), server.ca_file(), token};
+            const auto id = first_ids(t, 1).front();
+            const auto f = record(
+                [&] { return minapp_get(t, id, 16, 16, z.reconnect_requests, "reconnect"); });
+            summary << "reconnect (server closes after 1000 requests): " << f.errors << " errors, "
+                    << f.connections << " connections opened for " << f.requests + 16
+                    << " requests (expected about " << (f.requests + 16) / 1000 + 16 << ")\n";
+        }
+        if (wanted("list-all")) {
+            server_process server(
+                emulator, {"--users", std::to_string(z.list_users), "--token", token}, server_cpu);
+            const target t{server.url(), server.host(), server.port(), server.ca_file(), token};
+            const auto f = record([&] { return minapp_list_all(t); });
+            summary << "list-all: " << f.requests << " users at " << std::fixed
+                    << std::setprecision(0) << f.per_second() << " users/s, client peak RSS "
+                    << std::setprecision(1) << static_cast<double>(f.peak_rss_kib) / 1024.0
+                    << " MiB\n";
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "minapp-bench: " << e.what() << "\n";
+        failed = true;
+    }
+    std::cout << "\n" << summary.str();
+    return failed ? 1 : 0;
+}

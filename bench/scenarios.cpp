@@ -1,0 +1,318 @@
+#include "scenarios.hpp"
+
+#include "floor_client.hpp"
+#include "measure.hpp"
+
+#include <minapp/bulk_update.hpp>
+#include <minapp/client.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cstdio>
+#include <functional>
+#include <regex>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace minapp::bench {
+
+namespace asio = boost::asio;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+minapp::client_options options_for(const target& t, std::size_t connections) {
+    minapp::client_options o;
+    o.base_url = t.url;
+    o.access_token = t.token;
+    o.pool.tls.use_system_ca = false;
+    o.pool.tls.ca_file = t.ca_file;
+    o.pool.max_connections = std::max<std::size_t>(1, connections);
+    return o;
+}
+
+/// Runs `n` copies of `body` concurrently and waits for all of them.
+asio::awaitable<void> all_of(std::size_t n,
+                             std::function<asio::awaitable<void>(std::size_t)> body) {
+    auto ex = co_await asio::this_coro::executor;
+    std::size_t left = n;
+    asio::steady_timer done(ex, asio::steady_timer::time_point::max());
+    for (std::size_t i = 0; i < n; ++i) {
+        asio::co_spawn(ex, body(i), [&](std::exception_ptr e) {
+            if (e) {
+                std::rethrow_exception(e);
+            }
+            if (--left == 0) {
+                done.cancel();
+            }
+        });
+    }
+    while (left != 0) {
+        co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
+    }
+}
+
+/// Measures the timed phase of a run: wall time and CPU from `start()` to `stop()`.
+struct stopwatch {
+    clock_type::time_point wall;
+    std::chrono::microseconds cpu{};
+    void start() {
+        wall = clock_type::now();
+        cpu = cpu_time();
+    }
+    void stop(figures& f) const {
+        f.seconds = std::chrono::duration<double>(clock_type::now() - wall).count();
+        f.cpu_us = static_cast<double>((cpu_time() - cpu).count());
+    }
+};
+
+void finish(figures& f, minapp::client& c, latencies& lat) {
+    const auto s = c.pool_stats();
+    f.connections = s.connections_opened;
+    f.handshakes = s.tls_handshakes - s.tls_resumptions;
+    f.p50_ms = lat.quantile_ms(0.50);
+    f.p99_ms = lat.quantile_ms(0.99);
+    f.peak_rss_kib = peak_rss_kib();
+}
+
+template <class Body>
+void run_client(minapp::client_options options, Body body) {
+    asio::io_context ioc(1);
+    minapp::client c(ioc.get_executor(), std::move(options));
+    std::exception_ptr failure;
+    asio::co_spawn(ioc, body(c), [&](std::exception_ptr e) {
+        failure = e;
+        c.shutdown();
+    });
+    ioc.run();
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+}
+
+} // namespace
+
+std::vector<std::int64_t> first_ids(const target& t, std::size_t n) {
+    std::vector<std::int64_t> ids;
+    run_client(options_for(t, 1), [&](minapp::client& c) -> asio::awaitable<void> {
+        minapp::user_query q;
+        q.keyset = true;
+        q.page_size = 1000;
+        q.max_items = static_cast<std::int64_t>(n);
+        auto pager = c.list_users(q);
+        for (;;) {
+            auto user = (co_await pager.next()).value();
+            if (!user) {
+                break;
+            }
+            ids.push_back(user->id);
+        }
+    });
+    return ids;
+}
+
+figures minapp_get(const target& t, std::int64_t id, std::size_t concurrency, std::size_t warmup,
+                   std::size_t requests, const std::string& scenario) {
+    figures f;
+    f.scenario = scenario;
+    f.impl = "minapp";
+    f.concurrency = concurrency;
+    latencies lat;
+    lat.reserve(requests);
+    run_client(options_for(t, concurrency), [&](minapp::client& c) -> asio::awaitable<void> {
+        auto loop = [&](std::size_t share, bool timed) {
+            return [&c, &f, &lat, id, share, timed](std::size_t) -> asio::awaitable<void> {
+                for (std::size_t i = 0; i < share; ++i) {
+                    const auto start = clock_type::now();
+                    auto user = co_await c.get_user(id);
+                    if (timed) {
+                        lat.add(clock_type::now() - start);
+                        f.errors += user ? 0 : 1;
+                    }
+                }
+            };
+        };
+        co_await all_of(concurrency, loop(std::max<std::size_t>(1, warmup / concurrency), false));
+        stopwatch w;
+        w.start();
+        co_await all_of(concurrency, loop(requests / concurrency, true));
+        w.stop(f);
+        f.requests = lat.size();
+        finish(f, c, lat);
+    });
+    return f;
+}
+
+figures floor_get(const target& t, const std::string& path, std::size_t concurrency,
+                  std::size_t warmup, std::size_t requests, const std::string& scenario) {
+    figures f;
+    f.scenario = scenario;
+    f.impl = "floor";
+    f.concurrency = concurrency;
+    stopwatch w;
+    auto r = run_floor(
+        t.host, t.port, t.ca_file, t.token, path, concurrency,
+        std::max<std::size_t>(1, warmup / concurrency), requests,
+        [](void* p) { static_cast<stopwatch*>(p)->start(); }, &w);
+    w.stop(f);
+    f.requests = r.requests;
+    f.errors = r.errors;
+    f.p50_ms = r.latency.quantile_ms(0.50);
+    f.p99_ms = r.latency.quantile_ms(0.99);
+    f.peak_rss_kib = peak_rss_kib();
+    f.connections = concurrency;
+    f.handshakes = concurrency;
+    return f;
+}
+
+figures minapp_page(const target& t, std::size_t warmup, std::size_t requests) {
+    figures f;
+    f.scenario = "page";
+    f.impl = "minapp";
+    f.concurrency = 1;
+    latencies lat;
+    run_client(options_for(t, 1), [&](minapp::client& c) -> asio::awaitable<void> {
+        minapp::user_query q;
+        q.page_size = 1000;
+        q.order = minapp::order_by().asc("id");
+        stopwatch w;
+        for (std::size_t i = 0; i < warmup + requests; ++i) {
+            if (i == warmup) {
+                w.start();
+            }
+            const auto start = clock_type::now();
+            auto page = co_await c.list_users_page(q);
+            if (i >= warmup) {
+                lat.add(clock_type::now() - start);
+                f.errors += page && page->objects.size() == 1000 ? 0 : 1;
+            }
+        }
+        w.stop(f);
+        f.requests = lat.size();
+        finish(f, c, lat);
+    });
+    return f;
+}
+
+figures minapp_list_all(const target& t) {
+    figures f;
+    f.scenario = "list-all";
+    f.impl = "minapp";
+    f.concurrency = 1;
+    latencies lat;
+    run_client(options_for(t, 1), [&](minapp::client& c) -> asio::awaitable<void> {
+        minapp::user_query q;
+        q.keyset = true;
+        q.page_size = 1000;
+        auto pager = c.list_users(q);
+        stopwatch w;
+        w.start();
+        std::size_t users = 0;
+        for (;;) {
+            auto page = co_await pager.next_page();
+            if (!page) {
+                ++f.errors;
+                break;
+            }
+            if (!*page) {
+                break;
+            }
+            users += (*page)->objects.size();
+        }
+        w.stop(f);
+        f.requests = users; // users, not requests: the figure of interest is users/s
+        finish(f, c, lat);
+    });
+    return f;
+}
+
+figures minapp_update_many(const target& t, const std::vector<std::int64_t>& ids, double rate) {
+    figures f;
+    f.scenario = rate > 0 ? "update-many@rate" : "update-many";
+    f.impl = "minapp";
+    f.concurrency = 16;
+    f.target_rate = rate;
+    auto options = options_for(t, 16);
+    if (rate > 0) {
+        // Burst 1: the achieved rate is the configured one from the first request on.
+        options.rate_limit = minapp::rate_limit{rate, 1};
+    }
+    latencies lat;
+    run_client(options, [&](minapp::client& c) -> asio::awaitable<void> {
+        std::vector<minapp::user_update> items;
+        items.reserve(ids.size());
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            minapp::user_update u;
+            u.id = ids[i];
+            u.change.set("score", static_cast<std::int64_t>(i));
+            items.push_back(std::move(u));
+        }
+        minapp::bulk_options bulk;
+        bulk.concurrency = 16;
+        bulk.on_outcome = [&f](minapp::update_outcome&& o) {
+            f.errors += o.status == minapp::outcome_status::succeeded ? 0 : 1;
+        };
+        stopwatch w;
+        w.start();
+        const auto report = (co_await minapp::update_users(c, items, bulk)).value();
+        w.stop(f);
+        f.requests = report.totals.done;
+        finish(f, c, lat);
+    });
+    return f;
+}
+
+figures wrk_get(const target& t, const std::string& path, std::size_t concurrency, double seconds,
+                const std::string& scenario) {
+    figures f;
+    f.scenario = scenario;
+    f.impl = "wrk";
+    f.concurrency = concurrency;
+    const std::string command = "wrk -t1 -c" + std::to_string(concurrency) + " -d" +
+                                std::to_string(static_cast<int>(seconds)) + "s --latency -H " +
+                                "'Authorization: Bearer " + t.token + "' " + t.url + path + " 2>&1";
+    const auto cpu_before = cpu_time(true);
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) {
+        throw std::runtime_error("cannot run wrk");
+    }
+    std::string output;
+    char buffer[4096];
+    while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) {
+        output += buffer;
+    }
+    const int status = pclose(pipe);
+    if (status != 0) {
+        throw std::runtime_error("wrk failed: " + output);
+    }
+    f.cpu_us = static_cast<double>((cpu_time(true) - cpu_before).count());
+    std::smatch m;
+    if (std::regex_search(output, m, std::regex(R"((\d+) requests in ([\d.]+)(m?s))"))) {
+        f.requests = std::stoul(m[1]);
+        f.seconds = std::stod(m[2]) / (m[3] == "ms" ? 1000.0 : 1.0);
+    }
+    auto latency_ms = [&output](const char* percentile) {
+        std::smatch q;
+        const std::regex re(std::string(percentile) + R"(%\s+([\d.]+)(us|ms|s))");
+        if (!std::regex_search(output, q, re)) {
+            return 0.0;
+        }
+        const double v = std::stod(q[1]);
+        return q[2] == "us" ? v / 1000.0 : q[2] == "s" ? v * 1000.0 : v;
+    };
+    f.p50_ms = latency_ms("50");
+    f.p99_ms = latency_ms("99");
+    if (std::regex_search(output, m, std::regex(R"(Non-2xx or 3xx responses: (\d+))"))) {
+        f.errors = std::stoul(m[1]);
+    }
+    f.connections = concurrency;
+    f.handshakes = concurrency;
+    return f;
+}
+
+} // namespace minapp::bench

@@ -1,0 +1,46 @@
+// The scenarios of minapp-bench, each run by one implementation in the calling process.
+#pragma once
+
+#include "figures.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace minapp::bench {
+
+/// Where the server under load is and how to reach it.
+struct target {
+    std::string url;
+    std::string host;
+    unsigned short port = 0;
+    std::string ca_file;
+    std::string token;
+};
+
+/// The ids of the first `n` users (setup, not measured).
+std::vector<std::int64_t> first_ids(const target& t, std::size_t n);
+
+/// get_user of `id` at `concurrency`: `warmup` requests, then `requests` measured.
+figures minapp_get(const target& t, std::int64_t id, std::size_t concurrency, std::size_t warmup,
+                   std::size_t requests, const std::string& scenario = "get");
+
+/// The floor's loop over the same request.
+figures floor_get(const target& t, const std::string& path, std::size_t concurrency,
+                  std::size_t warmup, std::size_t requests, const std::string& scenario);
+
+/// 1000-user pages into typed users, `requests` of them after `warmup`, one at a time.
+figures minapp_page(const target& t, std::size_t warmup, std::size_t requests);
+
+/// Walks every user with the keyset pager (1000 per page): users/s and peak RSS.
+figures minapp_list_all(const target& t);
+
+/// One `$set` per user of `ids`, 16 in flight; unlimited when `rate` is 0.
+figures minapp_update_many(const target& t, const std::vector<std::int64_t>& ids, double rate);
+
+/// wrk at `concurrency` for `seconds` against `path` (its CPU is that of the child process).
+figures wrk_get(const target& t, const std::string& path, std::size_t concurrency, double seconds,
+                const std::string& scenario);
+
+} // namespace minapp::bench
