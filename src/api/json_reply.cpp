@@ -109,8 +109,10 @@ void read_common_fields(const json::object& o, User& u) {
     u.created_at = as_int64(o.if_contains("created_at")).value_or(0);
 }
 
-parsed<user_profile> to_user(const json::value& v) {
-    const auto* o = v.if_object();
+// Takes the user's object out of a DOM parsed with the default storage: the custom fields are
+// what is left once the typed built-ins are read and erased, moved (not copied) into the result.
+parsed<user_profile> to_user(json::value& v) {
+    auto* o = v.if_object();
     if (o == nullptr) {
         return shape_error{"user is not a JSON object"};
     }
@@ -125,12 +127,14 @@ parsed<user_profile> to_user(const json::value& v) {
     u.is_authorized = as_bool(o->if_contains("is_authorized"));
     u.updated_at = as_int64(o->if_contains("updated_at")).value_or(0);
     u.created_by = as_int64(o->if_contains("created_by")).value_or(0);
-    for (const auto& kv : *o) {
-        if (!is_typed_builtin(kv.key())) {
-            // Copied into the default resource: the parse buffer is per reply.
-            u.custom_fields.emplace(kv.key(), json::value(kv.value(), json::storage_ptr()));
+    for (auto it = o->begin(); it != o->end();) {
+        if (is_typed_builtin(it->key())) {
+            it = o->erase(it); // the last member moves into its place
+        } else {
+            ++it;
         }
     }
+    u.custom_fields = std::move(*o);
     return u;
 }
 
@@ -180,13 +184,13 @@ parsed<user_v1> to_user_v1(const json::value& v) {
 // Parses `body` into a per-reply arena and hands its top-level object to `convert`.
 template <class Convert>
 auto with_object(std::string_view body, const char* what, Convert convert)
-    -> decltype(convert(std::declval<const json::object&>())) {
+    -> decltype(convert(std::declval<json::object&>())) {
     json::monotonic_resource scratch;
     auto v = parse_json(body, &scratch);
     if (!v) {
         return v.error();
     }
-    const auto* o = v->if_object();
+    auto* o = v->if_object();
     if (o == nullptr) {
         return shape_error{std::string(what) + " is not a JSON object"};
     }
@@ -194,19 +198,19 @@ auto with_object(std::string_view body, const char* what, Convert convert)
 }
 
 template <class User, class Convert>
-parsed<basic_page<User>> to_page(const json::object& envelope, Convert convert) {
+parsed<basic_page<User>> to_page(json::object& envelope, Convert convert) {
     auto meta = to_meta(envelope);
     if (!meta) {
         return meta.error();
     }
-    const auto* objects = objects_of(envelope);
-    if (objects == nullptr) {
+    auto* objects = envelope.if_contains("objects");
+    if (objects == nullptr || !objects->is_array()) {
         return shape_error{"list reply has no objects array"};
     }
     basic_page<User> page;
     page.meta = std::move(*meta);
-    page.objects.reserve(objects->size());
-    for (const auto& item : *objects) {
+    page.objects.reserve(objects->get_array().size());
+    for (auto& item : objects->get_array()) {
         auto u = convert(item);
         if (!u) {
             return u.error();
@@ -222,9 +226,10 @@ void throw_exception_from_error(const shape_error& e, const boost::source_locati
     throw std::runtime_error(e.message);
 }
 
+// Users are parsed with the default storage (not a per-reply arena) so that their custom
+// fields can be moved out of the DOM: they outlive the reply and may be copied on any thread.
 parsed<user_profile> parse_user(std::string_view body) {
-    json::monotonic_resource scratch;
-    auto v = parse_json(body, &scratch);
+    auto v = parse_json(body);
     if (!v) {
         return v.error();
     }
@@ -232,9 +237,15 @@ parsed<user_profile> parse_user(std::string_view body) {
 }
 
 parsed<user_page> parse_user_page(std::string_view body) {
-    return with_object(body, "list reply", [](const json::object& envelope) {
-        return to_page<user_profile>(envelope, to_user);
-    });
+    auto v = parse_json(body);
+    if (!v) {
+        return v.error();
+    }
+    auto* envelope = v->if_object();
+    if (envelope == nullptr) {
+        return shape_error{"list reply is not a JSON object"};
+    }
+    return to_page<user_profile>(*envelope, to_user);
 }
 
 parsed<std::int64_t> parse_total_count(std::string_view body) {
@@ -305,7 +316,7 @@ parsed<account_info> parse_account(std::string_view body) {
 }
 
 parsed<basic_page<user_v1>> parse_v1_page(std::string_view body) {
-    return with_object(body, "v1 list reply", [](const json::object& envelope) {
+    return with_object(body, "v1 list reply", [](json::object& envelope) {
         return to_page<user_v1>(envelope, to_user_v1);
     });
 }
