@@ -1,5 +1,8 @@
 #include "tls_context.hpp"
 
+#include <minapp/error.hpp>
+#include <minapp/result.hpp>
+
 #include <boost/asio/buffer.hpp>
 
 #include <openssl/ssl.h>
@@ -22,11 +25,25 @@ ssl::context make_tls_context(const tls_options& options) {
     if (options.use_system_ca) {
         ctx.set_default_verify_paths();
     }
+    // A CA that cannot be loaded is a configuration error of the caller, reported like the
+    // others (api_error, error::invalid_argument), not as an OpenSSL exception.
+    auto refuse = [](std::string what, const boost::system::error_code& ec) {
+        failure f{error::invalid_argument, {}};
+        f.diagnostics.detail = "cannot set up TLS: " + what + ": " + ec.message();
+        throw api_error(std::move(f));
+    };
+    boost::system::error_code ec;
     if (!options.ca_file.empty()) {
-        ctx.load_verify_file(options.ca_file);
+        ctx.load_verify_file(options.ca_file, ec);
+        if (ec) {
+            refuse("cannot load tls.ca_file '" + options.ca_file + "'", ec);
+        }
     }
     if (!options.ca_pem.empty()) {
-        ctx.add_certificate_authority(boost::asio::buffer(options.ca_pem));
+        ctx.add_certificate_authority(boost::asio::buffer(options.ca_pem), ec);
+        if (ec) {
+            refuse("cannot load tls.ca_pem", ec);
+        }
     }
     return ctx;
 }

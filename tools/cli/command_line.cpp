@@ -150,7 +150,7 @@ parse_outcome parse_command_line(const std::vector<std::string>& args, const env
     };
     for (; i < args.size(); ++i) {
         const std::string& a = args[i];
-        if (a.rfind("--", 0) != 0) {
+        if (a != "-h" && a.rfind("--", 0) != 0) {
             break;
         }
         if (a == "--help" || a == "-h") {
@@ -209,7 +209,8 @@ parse_outcome parse_command_line(const std::vector<std::string>& args, const env
             g.rate = r;
         } else if (a == "--concurrency" || a == "--emulator-users") {
             std::size_t n = 0;
-            if (!parse_size(*v, n) || n == 0 || (a == "--concurrency" && n > 1024)) {
+            if (!parse_size(*v, n) || n == 0 || (a == "--concurrency" && n > 1024) ||
+                (a == "--emulator-users" && n > 10000000)) {
                 return usage_error{a + " needs a whole number in 1.." +
                                    (a == "--concurrency" ? "1024" : "10000000") + ", got '" + *v +
                                    "'"};

@@ -101,7 +101,13 @@ int run(const cli::invocation& inv) {
     try {
         client.emplace(ioc.get_executor(), options);
     } catch (const minapp::api_error& e) {
-        std::cerr << "minapp: " << e.diagnostics().to_string() << "\n";
+        // A configuration error: no request, so only the detail says anything.
+        const auto& d = e.diagnostics();
+        std::cerr << "minapp: " << (d.method.empty() ? d.detail : d.to_string()) << "\n";
+        return cli::exit_usage;
+    } catch (const boost::system::system_error& e) {
+        // The TLS context could not be set up, e.g. an unreadable or invalid --ca-file.
+        std::cerr << "minapp: cannot set up TLS: " << e.what() << "\n";
         return cli::exit_usage;
     }
 

@@ -33,8 +33,8 @@ namespace minapp::http {
 /// internal state alive until they complete.
 class connection_pool {
 public:
-    /// Creates a pool; no connection is opened until the first request. Throws
-    /// boost::system::system_error if the TLS context cannot be set up (e.g. unreadable ca_file).
+    /// Creates a pool; no connection is opened until the first request. Throws api_error
+    /// (error::invalid_argument) if the TLS context cannot be set up (e.g. unreadable ca_file).
     connection_pool(boost::asio::any_io_executor executor, origin target,
                     pool_options options = {});
     ~connection_pool();

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Instructions per request (valgrind --tool=callgrind), stable where wall and CPU time are not.
+# Runs the get and page scenarios twice under callgrind with N1 and N2 measured requests; each
+# run's instructions per request is (I(N2) - I(N1)) / (requests(N2) - requests(N1)), so set-up
+# (TLS contexts, handshakes, warm-up) cancels out.
+#   bench/callgrind.sh BUILD_DIR [N1 N2]      (default 200 1200; needs valgrind)
+set -euo pipefail
+build=${1:?usage: bench/callgrind.sh BUILD_DIR [N1 N2]}
+n1=${2:-200}
+n2=${3:-1200}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+run() { # $1 = requests, $2 = output dir
+  mkdir -p "$2"
+  valgrind --tool=callgrind --callgrind-out-file="$2/cg.%p" \
+    "$build/bench/minapp-bench" --quick --no-wrk --only get,page --requests "$1" \
+    --emulator "$build/src/emulator/server/minapp-emulator" >"$2/table.txt" 2>"$2/valgrind.txt"
+  # One line per measured run, in run order: "scenario impl conc requests instructions".
+  local files
+  files=$(ls "$2"/cg.* | sort -t. -k2 -n | tail -n +2) # the first pid is the parent
+  paste <(awk '$2=="minapp"||$2=="floor"{print $1, $2, $3, $4}' "$2/table.txt") \
+        <(for f in $files; do awk '/^summary:/{print $2}' "$f"; done)
+}
+
+run "$n1" "$work/a" >"$work/a.txt"
+run "$n2" "$work/b" >"$work/b.txt"
+printf '%-10s %-7s %5s %14s\n' scenario impl conc instr/request
+paste "$work/a.txt" "$work/b.txt" |
+  awk '{printf "%-10s %-7s %5s %14.0f\n", $1, $2, $3, ($10 - $5) / ($9 - $4)}'

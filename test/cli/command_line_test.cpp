@@ -1,0 +1,723 @@
+// Unit tests of the `minapp` tool's pure parts: the command line (options, environment fallbacks
+// and every usage error), JSON arguments with the position of their first error, the progress
+// line and the exit status of a failure. No sockets.
+#include "command_line.hpp"
+#include "commands.hpp"
+#include "json_io.hpp"
+#include "progress_bar.hpp"
+
+#include <minapp/error.hpp>
+
+#include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace cli = minapp::cli;
+using args_t = std::vector<std::string>;
+
+namespace {
+
+/// An environment holding exactly `vars` (the functor keeps its own copy).
+cli::environment env_of(std::map<std::string, std::string> vars = {}) {
+    auto held = std::make_shared<const std::map<std::string, std::string>>(std::move(vars));
+    return [held](const char* name) -> const char* {
+        auto it = held->find(name);
+        return it == held->end() ? nullptr : it->second.c_str();
+    };
+}
+
+std::string describe(const args_t& args) {
+    std::string out;
+    for (const auto& a : args) {
+        out += out.empty() ? "" : " ";
+        out += a;
+    }
+    return "minapp " + out;
+}
+
+/// The invocation `args` parses into; fails the test on help or a usage error.
+cli::invocation parsed(const args_t& args, const cli::environment& env = env_of()) {
+    auto outcome = cli::parse_command_line(args, env);
+    if (const auto* bad = std::get_if<cli::usage_error>(&outcome)) {
+        BOOST_FAIL(describe(args) << ": unexpected usage error: " << bad->message);
+    }
+    BOOST_REQUIRE_MESSAGE(std::holds_alternative<cli::invocation>(outcome),
+                          describe(args) << ": expected an invocation");
+    return std::get<cli::invocation>(outcome);
+}
+
+/// The usage error `args` gives; empty (and a failed check) when it parses.
+std::string usage_error_of(const args_t& args, const cli::environment& env = env_of()) {
+    auto outcome = cli::parse_command_line(args, env);
+    const auto* bad = std::get_if<cli::usage_error>(&outcome);
+    BOOST_TEST(bad != nullptr, describe(args) << ": expected a usage error");
+    return bad != nullptr ? bad->message : std::string();
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+const char* const command_summaries[] = {
+    "users get ID",
+    "users list [--where JSON]",
+    "users count [--where JSON]",
+    "users update ID --data JSON",
+    "users update-where --where JSON --data JSON",
+    "users update-many --input FILE|- [--stop-on-error]",
+    "account update ID",
+    "users list-v1",
+};
+
+minapp::failure failure_of(minapp::error code, unsigned http_status) {
+    minapp::failure f;
+    f.code = code;
+    f.diagnostics.http_status = http_status;
+    return f;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(cli_command_line)
+
+BOOST_AUTO_TEST_CASE(defaults_without_options_or_environment) {
+    const auto inv = parsed({"users", "count"});
+    const auto& g = inv.global;
+    BOOST_TEST(g.base_url == "https://cloud.minapp.com");
+    BOOST_TEST(!g.token.has_value());
+    BOOST_TEST(!g.token_file.has_value());
+    BOOST_TEST(g.env_id == "");
+    BOOST_TEST(g.ca_file == "");
+    BOOST_TEST(!g.insecure);
+    BOOST_TEST(!g.timeout_seconds.has_value());
+    BOOST_TEST(!g.rate.has_value());
+    BOOST_TEST(!g.concurrency.has_value());
+    BOOST_TEST(!g.emulator);
+    BOOST_TEST(g.emulator_users == 2000u);
+    BOOST_TEST(!g.progress.has_value());
+    BOOST_TEST(inv.cmd.name == "users count");
+    BOOST_TEST(inv.cmd.positionals.empty());
+    BOOST_TEST(inv.cmd.values.empty());
+    BOOST_TEST(inv.cmd.flags.empty());
+}
+
+BOOST_AUTO_TEST_CASE(global_options_are_read_before_the_command) {
+    using check = std::function<bool(const cli::global_options&)>;
+    struct row {
+        args_t options;
+        check holds;
+    };
+    const row rows[] = {
+        {{"--base-url", "http://127.0.0.1:8080"},
+         [](const auto& g) {
+             return g.base_url == "http://127.0.0.1:8080";
+         }},
+        {{"--token-file", "/run/secrets/minapp"},
+         [](const auto& g) {
+             return g.token_file == std::optional<std::string>("/run/secrets/minapp");
+         }},
+        {{"--env-id", "env-b"},
+         [](const auto& g) {
+             return g.env_id == "env-b";
+         }},
+        {{"--ca-file", "ca.pem"},
+         [](const auto& g) {
+             return g.ca_file == "ca.pem";
+         }},
+        {{"--insecure"},
+         [](const auto& g) {
+             return g.insecure;
+         }},
+        {{"--timeout", "2.5"},
+         [](const auto& g) {
+             return g.timeout_seconds == 2.5;
+         }},
+        {{"--timeout", "1e-3"},
+         [](const auto& g) {
+             return g.timeout_seconds == 0.001;
+         }},
+        {{"--rate", "10"},
+         [](const auto& g) {
+             return g.rate == 10.0;
+         }},
+        {{"--rate", "0.5"},
+         [](const auto& g) {
+             return g.rate == 0.5;
+         }},
+        {{"--concurrency", "1"},
+         [](const auto& g) {
+             return g.concurrency == std::size_t{1};
+         }},
+        {{"--concurrency", "1024"},
+         [](const auto& g) {
+             return g.concurrency == std::size_t{1024};
+         }},
+        {{"--emulator"},
+         [](const auto& g) {
+             return g.emulator;
+         }},
+        {{"--emulator-users", "20"},
+         [](const auto& g) {
+             return g.emulator_users == 20u;
+         }},
+        {{"--progress"},
+         [](const auto& g) {
+             return g.progress == std::optional<bool>(true);
+         }},
+        {{"--no-progress"},
+         [](const auto& g) {
+             return g.progress == std::optional<bool>(false);
+         }},
+        {{"--no-progress", "--progress"},
+         [](const auto& g) {
+             return g.progress == std::optional<bool>(true);
+         }},
+        {{"--env-id", "a", "--env-id", "b"},
+         [](const auto& g) {
+             return g.env_id == "b";
+         }},
+        {{"--emulator", "--emulator-users", "7", "--insecure", "--rate", "3"},
+         [](const auto& g) {
+             return g.emulator && g.emulator_users == 7u && g.insecure && g.rate == 3.0;
+         }},
+    };
+    for (const auto& r : rows) {
+        args_t args = r.options;
+        args.insert(args.end(), {"users", "get", "5"});
+        BOOST_TEST_CONTEXT(describe(args)) {
+            const auto inv = parsed(args);
+            BOOST_TEST(r.holds(inv.global));
+            BOOST_TEST(inv.cmd.name == "users get");
+            BOOST_TEST(inv.cmd.positionals == args_t{"5"});
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(environment_fallbacks_and_their_precedence) {
+    struct row {
+        const char* what;
+        std::map<std::string, std::string> env;
+        args_t options;
+        std::string base_url;
+        std::optional<std::string> token;
+        std::string env_id;
+    };
+    const std::string def = "https://cloud.minapp.com";
+    const row rows[] = {
+        {"nothing set", {}, {}, def, std::nullopt, ""},
+        {"base url from env",
+         {{"MINAPP_BASE_URL", "http://127.0.0.1:9"}},
+         {},
+         "http://127.0.0.1:9",
+         std::nullopt,
+         ""},
+        {"empty base url ignored", {{"MINAPP_BASE_URL", ""}}, {}, def, std::nullopt, ""},
+        {"--base-url beats env",
+         {{"MINAPP_BASE_URL", "http://127.0.0.1:9"}},
+         {"--base-url", "https://example.test"},
+         "https://example.test",
+         std::nullopt,
+         ""},
+        {"token from env", {{"MINAPP_TOKEN", "tok-env"}}, {}, def, "tok-env", ""},
+        {"empty token ignored", {{"MINAPP_TOKEN", ""}}, {}, def, std::nullopt, ""},
+        {"env id from env", {{"MINAPP_ENV_ID", "env-x"}}, {}, def, std::nullopt, "env-x"},
+        {"--env-id beats env",
+         {{"MINAPP_ENV_ID", "env-x"}},
+         {"--env-id", "env-y"},
+         def,
+         std::nullopt,
+         "env-y"},
+        {"all three",
+         {{"MINAPP_BASE_URL", "http://h:1"}, {"MINAPP_TOKEN", "t"}, {"MINAPP_ENV_ID", "e"}},
+         {},
+         "http://h:1",
+         "t",
+         "e"},
+        {"other variables ignored",
+         {{"MINAPP_ACCESS_TOKEN", "x"}, {"TOKEN", "y"}},
+         {},
+         def,
+         std::nullopt,
+         ""},
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT(r.what) {
+            args_t args = r.options;
+            args.insert(args.end(), {"users", "count"});
+            const auto inv = parsed(args, env_of(r.env));
+            BOOST_TEST(inv.global.base_url == r.base_url);
+            BOOST_TEST((inv.global.token == r.token));
+            BOOST_TEST(inv.global.env_id == r.env_id);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_token_on_the_command_line_is_refused_without_echoing_it) {
+    const args_t rows[] = {
+        {"--token", "sekrit-value", "users", "count"},
+        {"--token=sekrit-value", "users", "count"},
+        {"--token"},
+        {"--base-url", "http://127.0.0.1:1", "--token", "sekrit-value", "users", "count"},
+        {"--token", "sekrit-value", "--help"},
+    };
+    for (const auto& args : rows) {
+        BOOST_TEST_CONTEXT(describe(args)) {
+            const auto message = usage_error_of(args, env_of({{"MINAPP_TOKEN", "tok-env"}}));
+            BOOST_TEST(contains(message, "refusing --token"));
+            BOOST_TEST(contains(message, "MINAPP_TOKEN"));
+            BOOST_TEST(contains(message, "--token-file"));
+            BOOST_TEST(!contains(message, "sekrit-value"));
+        }
+    }
+    // After the command it is an unknown option of the command; the value is not echoed either.
+    const auto after = usage_error_of({"users", "count", "--token", "sekrit-value"});
+    BOOST_TEST(contains(after, "'users count' has no option --token"));
+    BOOST_TEST(!contains(after, "sekrit-value"));
+}
+
+BOOST_AUTO_TEST_CASE(usage_errors_name_the_problem) {
+    struct row {
+        args_t args;
+        std::string message; // a substring of the expected message
+    };
+    const row rows[] = {
+        {{}, "no command given (see --help)"},
+        {{"--insecure"}, "no command given"},
+        {{"users"}, "incomplete command 'users'"},
+        {{"--emulator", "account"}, "incomplete command 'account'"},
+        {{"users", "frob"}, "unknown command 'users frob'"},
+        {{"user", "list"}, "unknown command 'user list'"},
+        {{"account", "get", "1"}, "unknown command 'account get'"},
+        {{"--frob", "users", "count"}, "unknown global option --frob"},
+        {{"--Insecure", "users", "count"}, "unknown global option --Insecure"},
+        {{"--base-url"}, "--base-url needs a value"},
+        {{"--token-file"}, "--token-file needs a value"},
+        {{"--env-id"}, "--env-id needs a value"},
+        {{"--ca-file"}, "--ca-file needs a value"},
+        {{"--timeout"}, "--timeout needs a value"},
+        {{"--emulator-users"}, "--emulator-users needs a value"},
+        {{"users", "count", "--where"}, "--where needs a value"},
+        {{"users", "update", "5", "--data"}, "--data needs a value"},
+        {{"users", "update-many", "--input"}, "--input needs a value"},
+        {{"account", "update", "5", "--email"}, "--email needs a value"},
+        {{"users", "list", "--bogus"}, "'users list' has no option --bogus"},
+        {{"users", "get", "5", "--where", "{}"}, "'users get' has no option --where"},
+        {{"users", "count", "--keyset"}, "'users count' has no option --keyset"},
+        {{"users", "count", "--insecure"}, "'users count' has no option --insecure"},
+        {{"users", "list", "--help"}, "'users list' has no option --help"},
+        {{"users", "get"}, "'users get' takes ID"},
+        {{"users", "get", "1", "2"}, "'users get' takes ID"},
+        {{"users", "update", "--data", "{}"}, "'users update' takes ID"},
+        {{"account", "update"}, "'account update' takes ID"},
+        {{"users", "count", "extra"}, "'users count' takes no arguments"},
+        {{"users", "list", "x"}, "'users list' takes no arguments"},
+        {{"users", "list-v1", "x"}, "'users list-v1' takes no arguments"},
+        {{"users", "update", "5"}, "'users update' needs --data"},
+        {{"users", "update-where", "--data", "{}"}, "'users update-where' needs --where"},
+        {{"users", "update-where", "--where", "{}"}, "'users update-where' needs --data"},
+        {{"users", "update-many"}, "'users update-many' needs --input"},
+        {{"users", "update-many", "--stop-on-error"}, "'users update-many' needs --input"},
+        {{"account", "update", "5", "--email", "a@b.c", "--clear-email"},
+         "--email and --clear-email exclude each other"},
+        {{"account", "update", "5", "--clear-email", "--email", "a@b.c"},
+         "--email and --clear-email exclude each other"},
+        {{"account", "update", "5", "--username", "u", "--clear-username"},
+         "--username and --clear-username exclude each other"},
+        {{"account", "update", "5", "--phone", "13800000000", "--clear-phone"},
+         "--phone and --clear-phone exclude each other"},
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT(describe(r.args)) {
+            const auto message = usage_error_of(r.args);
+            BOOST_TEST(contains(message, r.message), "message: " << message);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(usage_errors_quote_the_command_summary) {
+    const auto message = usage_error_of({"users", "update", "5"});
+    BOOST_TEST(message ==
+               "'users update' needs --data (usage: minapp users update ID --data JSON)");
+    BOOST_TEST(usage_error_of({"users", "get"}) ==
+               "'users get' takes ID (usage: minapp users get ID)");
+    BOOST_TEST(usage_error_of({"users", "count", "x"}) ==
+               "'users count' takes no arguments (usage: minapp users count [--where JSON])");
+}
+
+BOOST_AUTO_TEST_CASE(numeric_global_options_are_range_checked) {
+    struct row {
+        const char* option;
+        const char* value;
+        const char* message;
+    };
+    const row rows[] = {
+        {"--timeout", "0", "--timeout needs a positive number of seconds, got '0'"},
+        {"--timeout", "-1", "--timeout needs a positive number of seconds, got '-1'"},
+        {"--timeout", "abc", "--timeout needs a positive number of seconds, got 'abc'"},
+        {"--timeout", "", "--timeout needs a positive number of seconds, got ''"},
+        {"--timeout", "2s", "--timeout needs a positive number of seconds, got '2s'"},
+        {"--timeout", "inf", "--timeout needs a positive number of seconds, got 'inf'"},
+        {"--timeout", "nan", "--timeout needs a positive number of seconds, got 'nan'"},
+        {"--timeout", "1e999", "--timeout needs a positive number of seconds, got '1e999'"},
+        {"--rate", "-1", "--rate needs a positive number of requests per second, got '-1'"},
+        {"--rate", "0", "--rate needs a positive number of requests per second, got '0'"},
+        {"--rate", "x", "--rate needs a positive number of requests per second, got 'x'"},
+        {"--concurrency", "0", "--concurrency needs a whole number in 1..1024, got '0'"},
+        {"--concurrency", "1025", "--concurrency needs a whole number in 1..1024, got '1025'"},
+        {"--concurrency", "-1", "--concurrency needs a whole number in 1..1024, got '-1'"},
+        {"--concurrency", "1.5", "--concurrency needs a whole number in 1..1024, got '1.5'"},
+        {"--concurrency", "", "--concurrency needs a whole number in 1..1024, got ''"},
+        {"--emulator-users", "0", "--emulator-users needs a whole number in 1..10000000, got '0'"},
+        {"--emulator-users", "10000001",
+         "--emulator-users needs a whole number in 1..10000000, got '10000001'"},
+        {"--emulator-users", "many",
+         "--emulator-users needs a whole number in 1..10000000, got 'many'"},
+    };
+    for (const auto& r : rows) {
+        const args_t args = {r.option, r.value, "users", "count"};
+        BOOST_TEST_CONTEXT(describe(args)) {
+            BOOST_TEST(usage_error_of(args) == r.message);
+        }
+    }
+    // The bounds themselves are accepted.
+    BOOST_TEST(parsed({"--emulator-users", "10000000", "users", "count"}).global.emulator_users ==
+               10000000u);
+}
+
+BOOST_AUTO_TEST_CASE(help_and_version) {
+    const args_t help_rows[] = {
+        {"--help"},
+        {"-h"},
+        {"--help", "users", "count"},
+        {"--insecure", "--help"},
+        {"--base-url", "http://127.0.0.1:1", "-h", "users", "frob"},
+    };
+    for (const auto& args : help_rows) {
+        BOOST_TEST_CONTEXT(describe(args)) {
+            auto outcome = cli::parse_command_line(args, env_of());
+            const auto* help = std::get_if<cli::help_request>(&outcome);
+            BOOST_TEST_REQUIRE(help != nullptr);
+            BOOST_TEST(help->text == cli::usage_text());
+        }
+    }
+    auto version = cli::parse_command_line({"--version"}, env_of());
+    BOOST_TEST_REQUIRE(std::holds_alternative<cli::help_request>(version));
+    BOOST_TEST(std::get<cli::help_request>(version).text == "minapp 0.1.0\n");
+
+    const auto text = cli::usage_text();
+    BOOST_TEST(text.starts_with("usage: minapp [GLOBAL OPTIONS] COMMAND [ARGS]\n"));
+    for (const char* summary : command_summaries) {
+        BOOST_TEST(contains(text, std::string("  ") + summary), summary);
+    }
+    for (const char* option :
+         {"--base-url", "--token-file", "--env-id", "--ca-file", "--insecure", "--timeout",
+          "--rate", "--concurrency", "--emulator-users", "--progress", "--no-progress",
+          "MINAPP_TOKEN", "MINAPP_BASE_URL", "MINAPP_ENV_ID"}) {
+        BOOST_TEST(contains(text, option), option);
+    }
+    BOOST_TEST(contains(text, "Exit status: 0 success, 2 usage error, 3 rejected by the API"));
+}
+
+BOOST_AUTO_TEST_CASE(commands_collect_positionals_values_and_flags) {
+    {
+        const auto inv =
+            parsed({"users", "list", "--where", R"({"score":{"$gt":1}})", "--order-by", "-score,id",
+                    "--page-size", "5", "--max", "9", "--offset", "3", "--keyset"});
+        BOOST_TEST(inv.cmd.name == "users list");
+        BOOST_TEST(inv.cmd.positionals.empty());
+        const std::map<std::string, std::string> values = {{"where", R"({"score":{"$gt":1}})"},
+                                                           {"order-by", "-score,id"},
+                                                           {"page-size", "5"},
+                                                           {"max", "9"},
+                                                           {"offset", "3"}};
+        BOOST_TEST((inv.cmd.values == values));
+        BOOST_TEST(inv.cmd.flag("keyset"));
+        BOOST_TEST(inv.cmd.flags.size() == 1u);
+        BOOST_TEST_REQUIRE(inv.cmd.value("max") != nullptr);
+        BOOST_TEST(*inv.cmd.value("max") == "9");
+        BOOST_TEST(inv.cmd.value("nope") == nullptr);
+    }
+    {
+        // The positional may come after the options; "-" is a value like any other.
+        const auto inv = parsed({"users", "update", "--data", "{}", "42"});
+        BOOST_TEST(inv.cmd.positionals == args_t{"42"});
+        BOOST_TEST(*inv.cmd.value("data") == "{}");
+        const auto many = parsed({"users", "update-many", "--input", "-", "--stop-on-error"});
+        BOOST_TEST(*many.cmd.value("input") == "-");
+        BOOST_TEST(many.cmd.flag("stop-on-error"));
+    }
+    {
+        // An option value is taken as is, even when it looks like an option.
+        const auto inv = parsed({"users", "update", "7", "--data", "--where"});
+        BOOST_TEST(*inv.cmd.value("data") == "--where");
+        // A later value of the same option wins.
+        const auto twice = parsed({"users", "count", "--where", "{}", "--where", R"({"a":1})"});
+        BOOST_TEST(*twice.cmd.value("where") == R"({"a":1})");
+    }
+    {
+        const auto inv = parsed({"account", "update", "7", "--clear-email", "--username", "bob",
+                                 "--phone", "13800000000", "--password-file", "pw.txt"});
+        BOOST_TEST(inv.cmd.name == "account update");
+        BOOST_TEST(inv.cmd.positionals == args_t{"7"});
+        BOOST_TEST(inv.cmd.flag("clear-email"));
+        BOOST_TEST(!inv.cmd.flag("clear-username"));
+        BOOST_TEST(*inv.cmd.value("username") == "bob");
+        BOOST_TEST(*inv.cmd.value("phone") == "13800000000");
+        BOOST_TEST(*inv.cmd.value("password-file") == "pw.txt");
+    }
+    {
+        // Ids are checked by the command, not the parser: a negative one is a positional.
+        const auto inv = parsed({"users", "get", "-5"});
+        BOOST_TEST(inv.cmd.positionals == args_t{"-5"});
+        const auto v1 = parsed({"users", "list-v1", "--gender", "1", "--limit", "5", "--order-by",
+                                "-created_at", "--group-in", "137,258"});
+        BOOST_TEST(v1.cmd.values.size() == 4u);
+        BOOST_TEST(*v1.cmd.value("group-in") == "137,258");
+    }
+    // Every command of the help text parses with its required arguments.
+    const args_t minimal[] = {
+        {"users", "get", "1"},
+        {"users", "list"},
+        {"users", "count"},
+        {"users", "update", "1", "--data", "{}"},
+        {"users", "update-where", "--where", "{}", "--data", "{}"},
+        {"users", "update-many", "--input", "f"},
+        {"account", "update", "1"},
+        {"users", "list-v1"},
+    };
+    for (const auto& args : minimal) {
+        BOOST_TEST_CONTEXT(describe(args)) {
+            BOOST_TEST(parsed(args).cmd.name == args[0] + " " + args[1]);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cli_json_arguments)
+
+BOOST_AUTO_TEST_CASE(valid_documents_parse) {
+    auto v = cli::parse_json(R"({"score": {"$gte": 10}, "tags": ["a", "b"]})", "--where");
+    BOOST_TEST_REQUIRE(std::holds_alternative<boost::json::value>(v));
+    const auto& doc = std::get<boost::json::value>(v);
+    BOOST_TEST(doc.at("score").at("$gte").as_int64() == 10);
+    BOOST_TEST(doc.at("tags").as_array().size() == 2u);
+
+    auto scalar = cli::parse_json(" 42 ", "--x");
+    BOOST_TEST_REQUIRE(std::holds_alternative<boost::json::value>(scalar));
+    BOOST_TEST(std::get<boost::json::value>(scalar).as_int64() == 42);
+
+    auto object = cli::parse_json_object("{\n  \"a\": 1\n}\n", "--data");
+    BOOST_TEST_REQUIRE(std::holds_alternative<boost::json::object>(object));
+    BOOST_TEST(std::get<boost::json::object>(object).at("a").as_int64() == 1);
+}
+
+BOOST_AUTO_TEST_CASE(errors_carry_what_line_and_column) {
+    struct row {
+        const char* what_text;
+        std::string text;
+        std::size_t first_line;
+        std::string prefix; // the message up to the parser's reason
+    };
+    const row rows[] = {
+        {"bad token", R"({"score": x})", 1, "--where: line 1, column 11: "},
+        {"first byte", "x", 1, "--where: line 1, column 1: "},
+        {"missing colon", R"({"a" 1})", 1, "--where: line 1, column 6: "},
+        {"trailing comma", R"({"a":1,})", 1, "--where: line 1, column 8: "},
+        {"extra data", R"({"a":1}})", 1, "--where: line 1, column 8: "},
+        {"second document", R"({"a":1} {"b":2})", 1, "--where: line 1, column 9: "},
+        {"incomplete", R"({"score":{"$gte":500})", 1, "--where: line 1, column 22: "},
+        {"empty", "", 1, "--where: line 1, column 1: "},
+        {"blank", "   ", 1, "--where: line 1, column 4: "},
+        {"third line", "{\n  \"a\": 1,\n  \"b\": ?\n}", 1, "--where: line 3, column 8: "},
+        {"after a newline", "{\"a\":1}\nx", 1, "--where: line 2, column 1: "},
+        {"input file line", R"({"id": 5, "data": {"score": 1})", 7, "--where: line 7, column 31: "},
+        {"input file line, later line", "{\n]", 4, "--where: line 5, column 1: "},
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT(r.what_text << ": " << r.text) {
+            auto v = cli::parse_json(r.text, "--where", r.first_line);
+            BOOST_TEST_REQUIRE(std::holds_alternative<std::string>(v));
+            const auto& message = std::get<std::string>(v);
+            BOOST_TEST(message.starts_with(r.prefix), "message: " << message);
+            BOOST_TEST(message.size() > r.prefix.size(), "no reason in: " << message);
+            // The object form reports the same error.
+            auto o = cli::parse_json_object(r.text, "--where", r.first_line);
+            BOOST_TEST_REQUIRE(std::holds_alternative<std::string>(o));
+            BOOST_TEST(std::get<std::string>(o) == message);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(the_reason_is_the_parsers) {
+    auto v = cli::parse_json(R"({"a":1}})", "--data");
+    BOOST_TEST_REQUIRE(std::holds_alternative<std::string>(v));
+    const boost::system::error_code extra = boost::json::error::extra_data;
+    BOOST_TEST(std::get<std::string>(v) == "--data: line 1, column 8: " + extra.message());
+
+    // Nesting is bounded (64 levels).
+    const std::string deep = std::string(65, '[') + std::string(65, ']');
+    auto too_deep = cli::parse_json(deep, "--data");
+    BOOST_TEST_REQUIRE(std::holds_alternative<std::string>(too_deep));
+    const boost::system::error_code depth = boost::json::error::too_deep;
+    BOOST_TEST(std::get<std::string>(too_deep).ends_with(depth.message()));
+    const std::string ok = std::string(64, '[') + std::string(64, ']');
+    BOOST_TEST(std::holds_alternative<boost::json::value>(cli::parse_json(ok, "--data")));
+}
+
+BOOST_AUTO_TEST_CASE(non_objects_are_refused_where_an_object_is_needed) {
+    struct row {
+        std::string text;
+        std::size_t first_line;
+        std::string message;
+    };
+    const row rows[] = {
+        {"[1, 2]", 1, "--data: line 1: expected a JSON object"},
+        {"42", 1, "--data: line 1: expected a JSON object"},
+        {"null", 1, "--data: line 1: expected a JSON object"},
+        {"\"{}\"", 1, "--data: line 1: expected a JSON object"},
+        {"[]", 12, "--data: line 12: expected a JSON object"},
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT(r.text) {
+            auto o = cli::parse_json_object(r.text, "--data", r.first_line);
+            BOOST_TEST_REQUIRE(std::holds_alternative<std::string>(o));
+            BOOST_TEST(std::get<std::string>(o) == r.message);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cli_progress)
+
+BOOST_AUTO_TEST_CASE(progress_line_shows_counts_rate_eta_and_failures) {
+    struct row {
+        const char* label;
+        std::size_t done;
+        std::optional<std::size_t> total;
+        double seconds;
+        std::size_t not_applied;
+        const char* line;
+    };
+    const row rows[] = {
+        {"users", 0, std::nullopt, 0.0, 0, "users 0 0/s"},
+        {"users", 120, std::nullopt, 2.0, 0, "users 120 60/s"},
+        {"users", 50, 200, 5.0, 0, "users 50/200 25% 10/s ETA 15s"},
+        {"users", 1234, 10000, 1.452, 0, "users 1234/10000 12% 850/s ETA 10s"},
+        {"items", 10, 10, 2.0, 3, "items 10/10 100% 5/s ETA 0s 3 failed"},
+        {"items", 7, std::nullopt, 7.0, 2, "items 7 1/s 2 failed"},
+        {"users", 0, 0, 1.0, 0, "users 0/0 0/s"},
+        {"users", 5, 10, 0.0, 0, "users 5/10 50% 0/s"},
+        {"users", 0, 10, 3.0, 0, "users 0/10 0% 0/s"},
+        {"users", 12, 10, 1.0, 0, "users 12/10 120% 12/s"},
+        {"users", 1, 3, 3.0, 0, "users 1/3 33% 0/s ETA 6s"},
+        {"", 1, 2, 1.0, 0, " 1/2 50% 1/s ETA 1s"},
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT(r.line) {
+            BOOST_TEST(cli::progress_line(r.label, r.done, r.total, r.seconds, r.not_applied) ==
+                       r.line);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(progress_bar_draws_only_when_enabled) {
+    {
+        std::ostringstream err;
+        {
+            cli::progress_bar bar(err, false, "users");
+            bar.update(5, 10);
+            bar.finish();
+        }
+        BOOST_TEST(err.str() == "");
+    }
+    {
+        std::ostringstream err;
+        {
+            cli::progress_bar bar(err, true, "users");
+            bar.update(5, 10); // within 100 ms of the start: not drawn yet
+            bar.finish();      // forced: the last state, then the end of the line
+            bar.finish();      // once only
+        }                      // nor again on destruction
+        const auto text = err.str();
+        BOOST_TEST(text.starts_with("\rusers 5/10 50% "), text);
+        BOOST_TEST(text.ends_with("\33[K\n"), text);
+        BOOST_TEST(std::count(text.begin(), text.end(), '\n') == 1);
+        BOOST_TEST(std::count(text.begin(), text.end(), '\r') == 1);
+    }
+    {
+        std::ostringstream err;
+        {
+            cli::progress_bar bar(err, true, "items");
+            minapp::bulk_progress p;
+            p.done = 4;
+            p.total = 8;
+            p.failed = 1;
+            p.unknown = 2;
+            bar.update(p);
+        } // the destructor finishes the line
+        const auto text = err.str();
+        BOOST_TEST(text.starts_with("\ritems 4/8 50% "), text);
+        BOOST_TEST(text.find(" 3 failed\33[K\n") != std::string::npos, text);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(cli_exit_status)
+
+BOOST_AUTO_TEST_CASE(exit_status_follows_the_kind_of_failure) {
+    using minapp::error;
+    struct row {
+        const char* what;
+        minapp::failure f;
+        int status;
+    };
+    const row rows[] = {
+        {"invalid argument", failure_of(error::invalid_argument, 0), cli::exit_usage},
+        {"url too long", failure_of(error::url_too_long, 0), cli::exit_usage},
+        {"invalid request", failure_of(error::invalid_request, 0), cli::exit_usage},
+        {"400", failure_of(error::bad_request, 400), cli::exit_rejected},
+        {"401", failure_of(error::unauthorized, 401), cli::exit_rejected},
+        {"402", failure_of(error::payment_required, 402), cli::exit_rejected},
+        {"403", failure_of(error::forbidden, 403), cli::exit_rejected},
+        {"404", failure_of(error::not_found, 404), cli::exit_rejected},
+        {"429 after retries", failure_of(error::rate_limited, 429), cli::exit_rejected},
+        {"other 4xx", failure_of(error::unexpected_status, 418), cli::exit_rejected},
+        {"499", failure_of(error::unexpected_status, 499), cli::exit_rejected},
+        {"500", failure_of(error::server_error, 500), cli::exit_failed},
+        {"503", failure_of(error::server_error, 503), cli::exit_failed},
+        {"redirect", failure_of(error::unexpected_status, 302), cli::exit_failed},
+        {"malformed 200", failure_of(error::malformed_response, 200), cli::exit_failed},
+        {"connect", failure_of(error::connect_failed, 0), cli::exit_failed},
+        {"resolve", failure_of(error::resolve_failed, 0), cli::exit_failed},
+        {"tls verification", failure_of(error::tls_verification_failed, 0), cli::exit_failed},
+        {"timeout", failure_of(error::request_timeout, 0), cli::exit_failed},
+        {"unknown outcome", failure_of(error::outcome_unknown, 0), cli::exit_failed},
+        {"cancelled", failure_of(error::cancelled, 0), cli::exit_failed},
+        {"not attempted", failure_of(error::not_attempted, 0), cli::exit_failed},
+        // The code decides before the status: an argument error stays a usage error.
+        {"invalid argument with a status", failure_of(error::invalid_argument, 400),
+         cli::exit_usage},
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT(r.what) {
+            BOOST_TEST(cli::exit_status_for(r.f) == r.status);
+        }
+    }
+    BOOST_TEST(cli::exit_ok == 0);
+    BOOST_TEST(cli::exit_usage == 2);
+    BOOST_TEST(cli::exit_rejected == 3);
+    BOOST_TEST(cli::exit_failed == 4);
+    BOOST_TEST(cli::exit_bulk_partial == 5);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
