@@ -21,6 +21,10 @@ struct figures {
     std::uint64_t connections = 0; ///< Connections opened (whole run).
     std::uint64_t handshakes = 0;  ///< Full TLS handshakes (whole run).
     double target_rate = 0;        ///< update-many at a rate: the configured rate.
+    // Soak only.
+    std::int64_t rss_growth_kib = 0;   ///< RSS at the end minus RSS after the warm-up.
+    std::size_t unexpected_errors = 0; ///< Errors of a kind the injected faults cannot cause.
+    bool counters_balance = true;      ///< opened == closed + idle, none in use, at the end.
 
     double per_second() const { return seconds > 0 ? static_cast<double>(requests) / seconds : 0; }
     double cpu_per_request_us() const {

@@ -4,7 +4,8 @@
 //
 //   minapp-bench [--quick] [--emulator PATH] [--only SCENARIO,...] [--no-wrk] [--requests N]
 //
-// Scenarios: get, page, list-all, update-many, reconnect. --quick uses tiny sizes (the CI smoke).
+// Scenarios: get, page, list-all, update-many, reconnect, and soak (only with --only soak, or tiny
+// in --quick). --quick uses tiny sizes (the CI smoke).
 #include "measure.hpp"
 #include "scenarios.hpp"
 #include "server_process.hpp"
@@ -35,10 +36,11 @@ struct sizes {
     double rate_seconds;    ///< ... for this long
     std::size_t reconnect_requests;
     double wrk_seconds;
+    std::size_t soak_requests;
 };
 
-constexpr sizes full{10000, 2000, 20000, 300, 1000000, 10000, 500, 10, 30000, 5};
-constexpr sizes quick{1200, 64, 400, 4, 3000, 200, 200, 1, 2500, 1};
+constexpr sizes full{10000, 2000, 20000, 300, 1000000, 10000, 500, 10, 30000, 5, 1000000};
+constexpr sizes quick{1200, 64, 400, 4, 3000, 200, 200, 1, 2500, 1, 3000};
 
 const char* token = "bench-token";
 
@@ -138,8 +140,9 @@ int main(int argc, char** argv) {
                 only.insert(s);
             }
         } else {
-            std::cerr << "usage: minapp-bench [--quick] [--emulator PATH] [--only "
-                         "get,page,list-all,update-many,reconnect] [--no-wrk] [--requests N]\n";
+            std::cerr
+                << "usage: minapp-bench [--quick] [--emulator PATH] [--only "
+                   "get,page,list-all,update-many,reconnect,soak] [--no-wrk] [--requests N]\n";
             return 2;
         }
     }
@@ -148,10 +151,13 @@ int main(int argc, char** argv) {
         // Instruction counts per request come from two runs that differ only in this number.
         z.get_requests = requests_override;
         z.page_requests = requests_override / 10;
+        z.soak_requests = requests_override;
     }
     auto wanted = [&only](const char* s) {
         return only.empty() || only.count(s) != 0;
     };
+    // The soak (a million requests in a full run) only when asked for, or tiny in --quick.
+    const bool soak = only.count("soak") != 0 || (is_quick && only.empty());
     if (with_wrk && std::system("command -v wrk >/dev/null 2>&1") != 0) {
         std::cerr << "minapp-bench: wrk not found (scripts/install-deps wrk); running without\n";
         with_wrk = false;
@@ -174,7 +180,10 @@ int main(int argc, char** argv) {
             failed = true;
             return f;
         }
-        failed = failed || f.errors != 0;
+        // The soak injects faults: only errors of an unexpected kind, or unbalanced connection
+        // counters, are failures there.
+        failed = failed || (f.scenario == "soak" ? f.unexpected_errors != 0 || !f.counters_balance
+                                                 : f.errors != 0);
         print(f);
         all.push_back(f);
         return f;
@@ -247,6 +256,20 @@ int main(int argc, char** argv) {
             summary << "reconnect (server closes after 1000 requests): " << f.errors << " errors, "
                     << f.connections << " connections opened for " << total << " requests (bounds "
                     << (total + 999) / 1000 << ".." << total / 1000 + 16 << ")\n";
+        }
+        if (soak) {
+            server_process server(emulator,
+                                  {"--users", "1000", "--token", token, "--fault-rate",
+                                   "500=0.0025", "--fault-rate", "502=0.0025", "--fault-rate",
+                                   "reset-after=0.0025", "--fault-rate", "close=0.0025"},
+                                  server_cpu);
+            const target t{server.url(), server.host(), server.port(), server.ca_file(), token};
+            const auto ids = first_ids(t, 1000);
+            const auto f = record([&] { return minapp_soak(t, ids, z.soak_requests); });
+            summary << "soak (1% faults): " << f.requests << " requests, " << f.errors
+                    << " errors (" << f.unexpected_errors << " of an unexpected kind), RSS growth "
+                    << f.rss_growth_kib << " KiB after warm-up, connection counters "
+                    << (f.counters_balance ? "balance" : "DO NOT balance") << "\n";
         }
         if (wanted("list-all")) {
             server_process server(

@@ -316,3 +316,85 @@ figures wrk_get(const target& t, const std::string& path, std::size_t concurrenc
 }
 
 } // namespace minapp::bench
+
+namespace minapp::bench {
+
+figures minapp_soak(const target& t, const std::vector<std::int64_t>& ids, std::size_t requests) {
+    figures f;
+    f.scenario = "soak";
+    f.impl = "minapp";
+    f.concurrency = 16;
+    // No per-request latency samples here: their storage would grow the RSS being watched.
+    latencies lat;
+    std::size_t done = 0;
+    auto options = options_for(t, 16);
+    options.retry.initial_backoff = std::chrono::milliseconds(5);
+    run_client(options, [&](minapp::client& c) -> asio::awaitable<void> {
+        const std::size_t warmup = requests / 10;
+        std::size_t issued = 0;
+        std::size_t rss_after_warmup = 0;
+        stopwatch w;
+        w.start();
+        auto worker = [&](std::size_t seed) -> asio::awaitable<void> {
+            std::uint64_t state = 0x9e3779b97f4a7c15ULL * (seed + 1);
+            auto next = [&state] { // splitmix64: a fixed, reproducible mix per worker
+                std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+                z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+                z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+                return z ^ (z >> 31);
+            };
+            while (issued < requests) {
+                if (++issued == warmup) {
+                    rss_after_warmup = current_rss_kib();
+                }
+                const auto pick = next();
+                const auto id = ids[pick % ids.size()];
+                std::optional<minapp::failure> failed;
+                if (pick % 100 < 79) {
+                    auto r = co_await c.get_user(id);
+                    if (!r) {
+                        failed = r.error();
+                    }
+                } else if (pick % 100 < 80) {
+                    minapp::user_query q;
+                    q.page_size = 20;
+                    q.start.offset = static_cast<std::int64_t>(pick % 200);
+                    auto r = co_await c.list_users_page(q);
+                    if (!r) {
+                        failed = r.error();
+                    }
+                } else {
+                    const auto change =
+                        minapp::update().set("score", static_cast<std::int64_t>(pick % 1000));
+                    auto r = co_await c.update_user(id, change);
+                    if (!r) {
+                        failed = r.error();
+                    }
+                }
+                ++done;
+                if (failed) {
+                    ++f.errors;
+                    // What 1% of 500s, 502s, resets and closes can leave after retries: a 500
+                    // (never retried), a 502 or a dropped connection that outlived its retries.
+                    const auto& code = failed->code;
+                    const bool expected = code == minapp::error::server_error ||
+                                          code == minapp::error::connection_reset ||
+                                          code == minapp::error::connection_closed ||
+                                          code == minapp::error::outcome_unknown;
+                    f.unexpected_errors += expected ? 0 : 1;
+                }
+            }
+        };
+        co_await all_of(16, [&](std::size_t i) { return worker(i); });
+        w.stop(f);
+        f.requests = done;
+        f.rss_growth_kib = static_cast<std::int64_t>(current_rss_kib()) -
+                           static_cast<std::int64_t>(rss_after_warmup);
+        const auto s = c.pool_stats();
+        f.counters_balance = s.in_use == 0 && s.connections_opened == s.connections_closed + s.idle;
+        finish(f, c, lat);
+    });
+    return f;
+}
+
+} // namespace minapp::bench

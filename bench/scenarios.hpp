@@ -39,6 +39,12 @@ figures minapp_list_all(const target& t);
 /// One `$set` per user of `ids`, 16 in flight; unlimited when `rate` is 0.
 figures minapp_update_many(const target& t, const std::vector<std::int64_t>& ids, double rate);
 
+/// The soak: `requests` calls from 16 workers mixing get_user (79%), a 20-user page (1%: the
+/// emulator sorts the whole store for each) and a `$set` update (20%), against a server injecting
+/// 1% faults. Errors are counted (and those of
+/// an unexpected kind separately); RSS growth after a warm-up of a tenth of the requests.
+figures minapp_soak(const target& t, const std::vector<std::int64_t>& ids, std::size_t requests);
+
 /// wrk at `concurrency` for `seconds` against `path` (its CPU is that of the child process).
 figures wrk_get(const target& t, const std::string& path, std::size_t concurrency, double seconds,
                 const std::string& scenario);
