@@ -55,7 +55,11 @@ std::optional<std::int64_t> as_int64(const json::value* v) {
             if (c < '0' || c > '9') {
                 return std::nullopt;
             }
-            out = out * 10 + (c - '0');
+            const int digit = c - '0';
+            if (out > (INT64_MAX - digit) / 10) {
+                return std::nullopt; // above INT64_MAX, like a uint64 number above it
+            }
+            out = out * 10 + digit;
         }
         return out;
     }

@@ -2,6 +2,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstdint>
+
 using namespace minapp::detail;
 
 BOOST_AUTO_TEST_SUITE(json_reply)
@@ -29,6 +31,7 @@ BOOST_AUTO_TEST_CASE(user_conversion_is_lenient_and_keeps_unknown_keys) {
     BOOST_TEST(u->custom_fields.at("_group").as_array().size() == 2u);
     BOOST_TEST(u->custom_fields.contains("brand_new_key"));
 
+    BOOST_TEST(parse_user(R"({"id":"9223372036854775807"})")->id == INT64_MAX);
     auto minimal = parse_user(R"({"id":"42","nickname":null})");
     BOOST_TEST_REQUIRE(minimal.has_value());
     BOOST_TEST(minimal->id == 42);
@@ -36,14 +39,11 @@ BOOST_AUTO_TEST_CASE(user_conversion_is_lenient_and_keeps_unknown_keys) {
 }
 
 BOOST_AUTO_TEST_CASE(rejects_replies_of_the_wrong_shape) {
-    const char* users[] = {"",
-                           "not json",
-                           "[]",
-                           R"("x")",
-                           R"({"nickname":"no id"})",
+    const char* users[] = {"", "not json", "[]", R"("x")", R"({"nickname":"no id"})",
                            R"({"id":"12x"})",
-                           R"({"id":1.5})",
-                           R"({"id":[1]})"};
+                           // Above INT64_MAX as text (found by fuzz_json_reply: it overflowed).
+                           R"({"id":"9223372036854775808"})", R"({"id":"9999999999999999999"})",
+                           R"({"id":1.5})", R"({"id":[1]})"};
     for (const char* body : users) {
         BOOST_TEST_CONTEXT(body) {
             BOOST_TEST(!parse_user(body).has_value());
