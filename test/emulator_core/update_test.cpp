@@ -337,6 +337,18 @@ BOOST_AUTO_TEST_CASE(apply_is_all_or_nothing) {
     }
 }
 
+// Found by fuzz_emulator_request: Boost.JSON reads 1e999 as infinity, which was stored and then
+// written back as "Infinity" (not JSON), breaking every later read of the user.
+BOOST_AUTO_TEST_CASE(numbers_beyond_a_double_are_refused) {
+    check_rejected({R"({"balance": 1e999})", R"({"balance": {"$incr_by": -1e999}})",
+                    R"({"tags": {"$append": [1e999]}})", R"({"profile": {"a": [1, 1e400]}})"});
+    auto p = plan(R"({"balance": {"$incr_by": 1.7e308}})");
+    json::object u{{"id", 7}, {"balance", 1.7e308}};
+    const auto r = p.apply(u);
+    BOOST_TEST_REQUIRE(r.has_error());
+    BOOST_TEST(u.at("balance").as_double() == 1.7e308);
+}
+
 BOOST_AUTO_TEST_CASE(plan_is_reusable_across_users) {
     auto p = plan(R"({"score": {"$incr_by": 5}, "tags": {"$append_unique": ["new"]}})");
     json::object a = user();

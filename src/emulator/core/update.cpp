@@ -5,6 +5,7 @@
 #include "where_value.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <string_view>
 
@@ -344,7 +345,11 @@ void increment(json::object& user, std::string_view field, const json::value& by
                : x.is_int64() ? static_cast<double>(x.get_int64())
                               : static_cast<double>(x.get_uint64());
     };
-    *v = to_double(*v) + to_double(by);
+    const double sum = to_double(*v) + to_double(by);
+    if (!std::isfinite(sum)) {
+        fail("$incr_by: field " + quoted(field) + " would overflow a double");
+    }
+    *v = sum;
 }
 
 void remove_items(json::object& user, std::string_view field, const json::array& items) {
@@ -400,8 +405,40 @@ void pop_item(json::object& user, std::string_view field, std::int64_t end) {
 
 } // namespace
 
+namespace {
+
+// Boost.JSON reads an overflowing literal (1e999) as infinity: stored, it would be written back
+// as "Infinity", which is not JSON. Such a number is refused like any other invalid value.
+bool has_non_finite(const json::value& v) {
+    switch (v.kind()) {
+    case json::kind::double_:
+        return !std::isfinite(v.get_double());
+    case json::kind::array:
+        for (const auto& item : v.get_array()) {
+            if (has_non_finite(item)) {
+                return true;
+            }
+        }
+        return false;
+    case json::kind::object:
+        for (const auto& member : v.get_object()) {
+            if (has_non_finite(member.value())) {
+                return true;
+            }
+        }
+        return false;
+    default:
+        return false;
+    }
+}
+
+} // namespace
+
 boost::system::result<update_plan, update_error> update_plan::parse(const boost::json::value& body,
                                                                     const schema& s) {
+    if (has_non_finite(body)) {
+        return update_error{"invalid number: out of the range of a double"};
+    }
     std::vector<planned_op> planned;
     try {
         planned = planner(s).plan(body);
