@@ -134,8 +134,7 @@ private:
 detail::beast_request connection_pool::impl::to_beast(request& req) const {
     detail::beast_request out{to_verb(req.method), req.target, 11};
     out.set(bhttp::field::host, target_.host_header());
-    out.set(bhttp::field::user_agent, options_.user_agent);
-    for (auto& f : req.headers) {
+    for (auto& f : req.headers) { // User-Agent first (see run)
         out.insert(f.name, f.value);
     }
     out.body() = std::move(req.body);
@@ -157,6 +156,9 @@ asio::awaitable<send_result> connection_pool::impl::run(request req, clock::time
     if (shut_down_) {
         co_return fail(error::pool_shut_down);
     }
+    // The User-Agent of the options is validated with the request's own fields: Beast writes
+    // field values verbatim, so a CR or LF in it would inject headers.
+    req.headers.insert(req.headers.begin(), field{"User-Agent", options_.user_agent});
     if (auto problem = detail::validate_request(req); !problem.empty()) {
         result.info.detail = std::move(problem);
         co_return fail(error::invalid_request);
