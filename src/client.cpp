@@ -53,14 +53,18 @@ std::optional<failure> check_update(const update& change, bool allow_builtin) {
 }
 
 template <class T>
-result<T> reshape(detail::parsed<T> parsed, const char* method, std::string path) {
+result<T> reshape(detail::parsed<T> parsed, const detail::reply& r, const char* method,
+                  std::string path) {
     if (parsed) {
         return std::move(*parsed);
     }
+    // The request was answered (and a write applied): only its body could not be read.
     failure f{error::malformed_response, {}};
     f.diagnostics.method = method;
     f.diagnostics.path = std::move(path);
-    f.diagnostics.http_status = 200;
+    f.diagnostics.http_status = r.status;
+    f.diagnostics.request_sent = true;
+    f.diagnostics.attempts = r.attempts;
     f.diagnostics.detail = parsed.error().message;
     return f;
 }
@@ -104,7 +108,7 @@ asio::awaitable<result<user_profile>> client::get_user(std::int64_t id) {
     if (!body) {
         co_return body.error();
     }
-    co_return reshape(detail::parse_user(*body), "GET", path);
+    co_return reshape(detail::parse_user(body->body), *body, "GET", path);
 }
 
 asio::awaitable<result<user_page>> client::list_users_page(const user_query& query) {
@@ -116,7 +120,7 @@ asio::awaitable<result<user_page>> client::list_users_page(const user_query& que
     if (!body) {
         co_return body.error();
     }
-    co_return reshape(detail::parse_user_page(*body), "GET", v22_profiles);
+    co_return reshape(detail::parse_user_page(body->body), *body, "GET", v22_profiles);
 }
 
 asio::awaitable<result<std::int64_t>> client::count_users(const where& filter) {
@@ -135,7 +139,7 @@ asio::awaitable<result<std::int64_t>> client::count_users(const where& filter) {
     if (!body) {
         co_return body.error();
     }
-    co_return reshape(detail::parse_total_count(*body), "GET", v22_profiles);
+    co_return reshape(detail::parse_total_count(body->body), *body, "GET", v22_profiles);
 }
 
 user_pager client::list_users(user_query query) {
@@ -163,7 +167,7 @@ asio::awaitable<result<user_profile>> client::update_user(std::int64_t id, const
     if (!body) {
         co_return body.error();
     }
-    co_return reshape(detail::parse_user(*body), "PUT", path);
+    co_return reshape(detail::parse_user(body->body), *body, "PUT", path);
 }
 
 asio::awaitable<result<batch_update_result>>
@@ -196,7 +200,7 @@ client::update_users_batch(const where& filter, const update& change, batch_slic
     if (!body) {
         co_return body.error();
     }
-    co_return reshape(detail::parse_batch_update(*body), "PUT", v26_profiles);
+    co_return reshape(detail::parse_batch_update(body->body), *body, "PUT", v26_profiles);
 }
 
 asio::awaitable<result<account_info>> client::update_account(std::int64_t id,
@@ -217,7 +221,7 @@ asio::awaitable<result<account_info>> client::update_account(std::int64_t id,
     if (!body) {
         co_return body.error();
     }
-    co_return reshape(detail::parse_account(*body), "PUT", path);
+    co_return reshape(detail::parse_account(body->body), *body, "PUT", path);
 }
 
 asio::awaitable<result<user_v1>> client::get_user_v1(std::int64_t user_id) {
@@ -232,7 +236,7 @@ asio::awaitable<result<user_v1>> client::get_user_v1(std::int64_t user_id) {
     if (!body) {
         co_return body.error();
     }
-    co_return reshape(detail::parse_v1_user(*body), "GET", v1_profiles);
+    co_return reshape(detail::parse_v1_user(body->body), *body, "GET", v1_profiles);
 }
 
 asio::awaitable<result<basic_page<user_v1>>> client::list_users_v1(const v1_filter& filter) {
@@ -283,7 +287,7 @@ asio::awaitable<result<basic_page<user_v1>>> client::list_users_v1(const v1_filt
     if (!body) {
         co_return body.error();
     }
-    co_return reshape(detail::parse_v1_page(*body), "GET", v1_profiles);
+    co_return reshape(detail::parse_v1_page(body->body), *body, "GET", v1_profiles);
 }
 
 asio::awaitable<result<user_profile>> client::get_user_info_v1(std::int64_t id) {
@@ -296,7 +300,7 @@ asio::awaitable<result<user_profile>> client::get_user_info_v1(std::int64_t id) 
     if (!body) {
         co_return body.error();
     }
-    co_return reshape(detail::parse_user(*body), "GET", path);
+    co_return reshape(detail::parse_user(body->body), *body, "GET", path);
 }
 
 asio::awaitable<result<user_page>> client::list_user_info_v1(std::int64_t limit,
@@ -316,7 +320,7 @@ asio::awaitable<result<user_page>> client::list_user_info_v1(std::int64_t limit,
     if (!body) {
         co_return body.error();
     }
-    co_return reshape(detail::parse_user_page(*body), "GET", v1_info);
+    co_return reshape(detail::parse_user_page(body->body), *body, "GET", v1_info);
 }
 
 asio::awaitable<result<user_profile>> client::update_user_info_v1(std::int64_t id,
@@ -334,7 +338,7 @@ asio::awaitable<result<user_profile>> client::update_user_info_v1(std::int64_t i
     if (!body) {
         co_return body.error();
     }
-    co_return reshape(detail::parse_user(*body), "PUT", path);
+    co_return reshape(detail::parse_user(body->body), *body, "PUT", path);
 }
 
 http::pool_stats client::pool_stats() const noexcept {

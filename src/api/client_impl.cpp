@@ -62,6 +62,18 @@ bool ambiguous_transport_failure(const boost::system::error_code& ec) {
            ec == error::body_limit_exceeded || ec == error::header_limit_exceeded;
 }
 
+// A server that echoes the token in an error body must not make it reach diagnostics. Redacted
+// before server_message() truncates, so that no prefix of it survives either.
+std::string redacted(std::string body, const std::string& token) {
+    if (token.empty()) {
+        return body;
+    }
+    for (auto at = body.find(token); at != std::string::npos; at = body.find(token, at)) {
+        body.replace(at, token.size(), "[redacted]");
+    }
+    return body;
+}
+
 } // namespace
 
 failure invalid_argument(std::string detail, const call_spec* spec) {
@@ -101,7 +113,7 @@ double client_impl::next_jitter() {
     return std::uniform_real_distribution<double>(0.0, 1.0)(jitter_);
 }
 
-asio::awaitable<result<std::string>> client_impl::call(call_spec spec) {
+asio::awaitable<result<reply>> client_impl::call(call_spec spec) {
     failure f;
     f.diagnostics.method = method_name(spec.method);
     f.diagnostics.path = spec.path;
@@ -195,11 +207,15 @@ asio::awaitable<result<std::string>> client_impl::call(call_spec spec) {
                     limiter_->on_success();
                 }
                 budget_.on_success();
-                co_return std::move(sent.response.body);
+                reply r;
+                r.body = std::move(sent.response.body);
+                r.status = status;
+                r.attempts = attempt;
+                co_return r;
             }
             f.code = status_error(status);
             f.diagnostics.http_status = status;
-            f.diagnostics.server_message = server_message(sent.response.body);
+            f.diagnostics.server_message = server_message(redacted(sent.response.body, token));
             f.diagnostics.detail.clear();
             if (status >= 300 && status < 400) {
                 f.diagnostics.detail = "redirects are not followed";

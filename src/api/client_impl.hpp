@@ -28,6 +28,13 @@ struct call_spec {
     bool idempotent = true;
 };
 
+/// A 2xx answer: its body, and what a failure to read that body must report.
+struct reply {
+    std::string body;
+    unsigned status = 0;
+    int attempts = 0;
+};
+
 /// Whether `name` is a built-in user field (or `_`-prefixed), not writable by the Open API.
 bool is_builtin_user_field(std::string_view name);
 
@@ -39,8 +46,8 @@ class client_impl : public std::enable_shared_from_this<client_impl> {
 public:
     client_impl(boost::asio::any_io_executor ex, client_options options);
 
-    /// Sends `spec` with retries; the 2xx body on success.
-    boost::asio::awaitable<result<std::string>> call(call_spec spec);
+    /// Sends `spec` with retries; the 2xx answer on success.
+    boost::asio::awaitable<result<reply>> call(call_spec spec);
 
     const client_options& options() const noexcept { return options_; }
     http::connection_pool& pool() noexcept { return pool_; }

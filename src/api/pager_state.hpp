@@ -12,8 +12,8 @@
 #include <boost/asio/strand.hpp>
 
 #include <memory>
-#include <utility>
 #include <optional>
+#include <utility>
 
 namespace minapp::detail {
 

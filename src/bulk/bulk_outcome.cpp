@@ -8,6 +8,10 @@ outcome_status classify_failure(const failure& f) noexcept {
     if (f.code == error::outcome_unknown) {
         return outcome_status::unknown;
     }
+    if (f.code == error::malformed_response && f.diagnostics.request_sent) {
+        // A 2xx came back (a write was applied) but its body could not be read.
+        return outcome_status::unknown;
+    }
     if (f.code == error::cancelled) {
         return f.diagnostics.request_sent ? outcome_status::unknown : outcome_status::not_attempted;
     }

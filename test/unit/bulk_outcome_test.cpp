@@ -33,6 +33,8 @@ BOOST_AUTO_TEST_CASE(failures_are_classified_by_what_may_have_been_applied) {
         {error::connect_failed, false, outcome_status::failed},
         {error::invalid_argument, false, outcome_status::failed},
         {error::rate_limited, true, outcome_status::failed},
+        // A 2xx whose body could not be read: the write was applied.
+        {error::malformed_response, true, outcome_status::unknown},
     };
     for (const auto& r : rows) {
         minapp::failure f{r.code, {}};
