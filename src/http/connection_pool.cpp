@@ -84,6 +84,9 @@ public:
         if (options_.max_connections == 0) {
             options_.max_connections = 1;
         }
+        // Beast writes field values verbatim: a CR or LF in the User-Agent would inject
+        // headers. Checked once here; every request then fails before anything is sent.
+        user_agent_problem_ = detail::validate_field({"User-Agent", options_.user_agent});
     }
 
     asio::awaitable<send_result> run(request req, clock::time_point deadline);
@@ -125,7 +128,8 @@ private:
     detail::tls_session session_;
     std::vector<std::unique_ptr<connection>> idle_; // back = most recently used
     std::deque<waiter*> waiters_;
-    std::size_t open_ = 0; // idle + checked out + connecting
+    std::size_t open_ = 0;           // idle + checked out + connecting
+    std::string user_agent_problem_; // empty: options_.user_agent is a valid field value
     asio::steady_timer reaper_;
     bool reaper_running_ = false;
     bool shut_down_ = false;
@@ -134,7 +138,8 @@ private:
 detail::beast_request connection_pool::impl::to_beast(request& req) const {
     detail::beast_request out{to_verb(req.method), req.target, 11};
     out.set(bhttp::field::host, target_.host_header());
-    for (auto& f : req.headers) { // User-Agent first (see run)
+    out.set(bhttp::field::user_agent, options_.user_agent);
+    for (auto& f : req.headers) {
         out.insert(f.name, f.value);
     }
     out.body() = std::move(req.body);
@@ -156,9 +161,10 @@ asio::awaitable<send_result> connection_pool::impl::run(request req, clock::time
     if (shut_down_) {
         co_return fail(error::pool_shut_down);
     }
-    // The User-Agent of the options is validated with the request's own fields: Beast writes
-    // field values verbatim, so a CR or LF in it would inject headers.
-    req.headers.insert(req.headers.begin(), field{"User-Agent", options_.user_agent});
+    if (!user_agent_problem_.empty()) {
+        result.info.detail = user_agent_problem_;
+        co_return fail(error::invalid_request);
+    }
     if (auto problem = detail::validate_request(req); !problem.empty()) {
         result.info.detail = std::move(problem);
         co_return fail(error::invalid_request);

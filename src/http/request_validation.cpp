@@ -31,16 +31,22 @@ std::string validate_request(const request& req) {
         return "request target contains a space or control character";
     }
     for (const auto& f : req.headers) {
-        if (f.name.empty() || !std::all_of(f.name.begin(), f.name.end(), [](char c) {
-                return is_token_char(static_cast<unsigned char>(c));
-            })) {
-            return "header name is not a valid token";
+        if (auto problem = validate_field(f); !problem.empty()) {
+            return problem;
         }
-        if (!std::all_of(f.value.begin(), f.value.end(), [](char c) {
-                return is_field_value_char(static_cast<unsigned char>(c));
-            })) {
-            return "value of header '" + f.name + "' contains CR, LF or another control character";
-        }
+    }
+    return {};
+}
+
+std::string validate_field(const field& f) {
+    if (f.name.empty() || !std::all_of(f.name.begin(), f.name.end(), [](char c) {
+            return is_token_char(static_cast<unsigned char>(c));
+        })) {
+        return "header name is not a valid token";
+    }
+    if (!std::all_of(f.value.begin(), f.value.end(),
+                     [](char c) { return is_field_value_char(static_cast<unsigned char>(c)); })) {
+        return "value of header '" + f.name + "' contains CR, LF or another control character";
     }
     return {};
 }

@@ -13,4 +13,7 @@ namespace minapp::http::detail {
 /// let a value inject headers or split the request).
 std::string validate_request(const request& req);
 
+/// The header part of validate_request, for one field.
+std::string validate_field(const field& f);
+
 } // namespace minapp::http::detail
