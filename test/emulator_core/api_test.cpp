@@ -1,6 +1,8 @@
 // Routing, authentication, environments and the single-user read endpoint (U5) of user_api.
 #include "api_test_support.hpp"
 
+#include "emulator/core/reply.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <thread>
@@ -152,6 +154,50 @@ BOOST_AUTO_TEST_CASE(overlong_url_is_502) {
     auto r = get(api, target);
     BOOST_TEST(r.status == 502U);
     BOOST_TEST(!error_message(r).empty());
+}
+
+// Found by fuzz_emulator_request: messages quoting a decoded parameter copied its bytes, so
+// `order_by=%FF` gave a body that is not UTF-8 and so not JSON (RFC 8259 §8.1).
+BOOST_AUTO_TEST_CASE(error_bodies_quoting_invalid_utf8_are_still_json) {
+    user_api api(small_config(10));
+    for (std::string query : {"order_by=%FF", "order_by=a%C0%80b", "keys=%ED%A0%80",
+                              "order_by=%F4%90%80%80", "keys=nick%E4%B8"}) {
+        BOOST_TEST_CONTEXT(query) {
+            auto r = get(api, std::string(list_path) + "?" + query);
+            BOOST_TEST(r.status == 400U);
+            // body_of parses strictly: it throws on invalid UTF-8.
+            const std::string message = error_message(r);
+            BOOST_TEST(message.find("\xEF\xBF\xBD") != std::string::npos, message);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(valid_utf8_replaces_each_bad_byte_and_keeps_the_rest) {
+    using minapp::emulator::detail::valid_utf8;
+    const std::string r = "\xEF\xBF\xBD";
+    struct row {
+        std::string in, out;
+    };
+    const row rows[] = {
+        {"", ""},
+        {"plain ascii", "plain ascii"},
+        {"\xE5\xB9\xBF\xE5\xB7\x9E", "\xE5\xB9\xBF\xE5\xB7\x9E"}, // 广州
+        {"\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80"},                 // U+1F600
+        {"\xF4\x8F\xBF\xBF", "\xF4\x8F\xBF\xBF"},                 // U+10FFFF
+        {"a\xFF"
+         "b",
+         "a" + r + "b"},
+        {"\xC0\x80", r + r},                 // overlong NUL
+        {"\xE0\x80\xAF", r + r + r},         // overlong '/'
+        {"\xED\xA0\x80", r + r + r},         // a UTF-16 surrogate
+        {"\xF4\x90\x80\x80", r + r + r + r}, // above U+10FFFF
+        {"\xE5\xB9", r + r},                 // cut short
+        {"\xE5\xB9x", r + r + "x"},
+        {"\x80", r}, // a lone continuation byte
+    };
+    for (const auto& row : rows) {
+        BOOST_TEST(valid_utf8(row.in) == row.out);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,7 +1,6 @@
 #include "request_processor.hpp"
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
+#include "../core/reply.hpp"
 
 #include <exception>
 #include <string>
@@ -38,15 +37,6 @@ void break_json(std::string& body) {
 
 } // namespace
 
-api_response error_response(unsigned status, std::string_view message) {
-    api_response response;
-    response.status = status;
-    response.body = R"({"status":"error","error_msg":)";
-    response.body += boost::json::serialize(boost::json::string(message));
-    response.body += '}';
-    return response;
-}
-
 request_processor::request_processor(const server_options& options, api_handler handler)
     : handler_(std::move(handler))
     , inspect_(options.inspect)
@@ -59,7 +49,7 @@ api_response request_processor::inspect(const api_request& request) {
     stats_.inspection_request();
     const std::string_view path = path_of(request.target);
     if (request.method != "GET") {
-        return error_response(405, "inspection endpoints answer GET only");
+        return error_reply(405, "inspection endpoints answer GET only");
     }
     if (path == "/_emulator/stats" || path == "/_emulator/stats/") {
         api_response response;
@@ -71,13 +61,13 @@ api_response request_processor::inspect(const api_request& request) {
             return std::move(*response);
         }
     }
-    return error_response(404, "not found");
+    return error_reply(404, "not found");
 }
 
 api_response request_processor::reject(unsigned status, std::string_view message) {
     stats_.bad_request();
     stats_.response(status);
-    return error_response(status, message);
+    return error_reply(status, message);
 }
 
 exchange_plan request_processor::process(const api_request& request,
@@ -90,13 +80,13 @@ exchange_plan request_processor::process(const api_request& request,
     stats_.request_read();
     if (request.target.size() > max_url_length_) {
         stats_.url_too_long();
-        plan.response = error_response(502, "request URL too long");
+        plan.response = error_reply(502, "request URL too long");
         stats_.response(plan.response.status);
         return plan;
     }
     if (const auto retry_after = budget_.try_acquire(now)) {
         stats_.rate_limited();
-        plan.response = error_response(429, "rate limit exceeded");
+        plan.response = error_reply(429, "rate limit exceeded");
         plan.response.headers.emplace_back("Retry-After", std::to_string(retry_after->count()));
         stats_.response(plan.response.status);
         return plan;
@@ -115,11 +105,11 @@ exchange_plan request_processor::process(const api_request& request,
     case fault_kind::http_502:
     case fault_kind::http_503:
     case fault_kind::http_429:
-        plan.response = error_response(fault_status(*decision.action), "injected fault");
+        plan.response = error_reply(fault_status(*decision.action), "injected fault");
         stats_.response(plan.response.status);
         return plan;
     case fault_kind::http_429_retry_after:
-        plan.response = error_response(429, "injected fault");
+        plan.response = error_reply(429, "injected fault");
         plan.response.headers.emplace_back("Retry-After",
                                            std::to_string(decision.retry_after.count()));
         stats_.response(plan.response.status);
@@ -134,7 +124,7 @@ exchange_plan request_processor::process(const api_request& request,
     try {
         plan.response = handler_(request);
     } catch (const std::exception& e) {
-        plan.response = error_response(500, std::string("handler failed: ") + e.what());
+        plan.response = error_reply(500, std::string("handler failed: ") + e.what());
     }
     stats_.handler_result(plan.response.route, plan.response.status);
 

@@ -30,9 +30,6 @@ struct exchange_plan {
     std::chrono::milliseconds delay{0}; ///< Hold the response back this long (timer).
 };
 
-/// A JSON error response: `{"status":"error","error_msg":message}`.
-api_response error_response(unsigned status, std::string_view message);
-
 /// Turns requests into plans. Thread-safe: process() may run concurrently.
 class request_processor {
 public:
