@@ -1,6 +1,8 @@
 #include "builder_checks.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 namespace minapp::detail {
@@ -62,6 +64,28 @@ bool all_finite(const boost::json::value& v) {
         }
     }
     return true;
+}
+
+std::size_t nesting_depth(const boost::json::value& v) {
+    // An explicit stack, as in all_finite.
+    std::vector<std::pair<const boost::json::value*, std::size_t>> pending{{&v, 0}};
+    std::size_t deepest = 0;
+    while (!pending.empty()) {
+        const auto [current, above] = pending.back();
+        pending.pop_back();
+        if (const auto* a = current->if_array()) {
+            deepest = std::max(deepest, above + 1);
+            for (const auto& item : *a) {
+                pending.emplace_back(&item, above + 1);
+            }
+        } else if (const auto* o = current->if_object()) {
+            deepest = std::max(deepest, above + 1);
+            for (const auto& kv : *o) {
+                pending.emplace_back(&kv.value(), above + 1);
+            }
+        }
+    }
+    return deepest;
 }
 
 std::string quoted(std::string_view name) {

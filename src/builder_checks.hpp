@@ -21,6 +21,10 @@ std::string field_name_problem(std::string_view field);
 /// `Infinity`, which are not JSON, and parses overflowing literals such as 1e999 to infinity.
 bool all_finite(const boost::json::value& v);
 
+/// How deeply arrays and objects nest in `v`: 0 for a scalar, 1 for `[]` or `[1]`, 2 for
+/// `[[1]]`. Boost.JSON's parser, and with it the emulator, accepts 32 levels by default.
+std::size_t nesting_depth(const boost::json::value& v);
+
 /// `name` in single quotes, for problem messages.
 std::string quoted(std::string_view name);
 

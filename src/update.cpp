@@ -50,6 +50,11 @@ update& update::put(std::string_view field, kind what, json::value operand) {
         return record("update: the value for field " + quoted(field) +
                       " holds a non-finite number");
     }
+    if (const auto depth = detail::nesting_depth(operand); depth > max_value_depth) {
+        return record("update: the value for field " + quoted(field) + " nests " +
+                      std::to_string(depth) + " levels deep; at most " +
+                      std::to_string(max_value_depth) + " are sent");
+    }
     const auto same = std::find_if(ops_.begin(), ops_.end(),
                                    [&](const operation& op) { return op.field == field; });
     if (same != ops_.end()) {

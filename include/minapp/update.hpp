@@ -26,9 +26,14 @@ namespace minapp {
 /// `error::invalid_argument` before sending anything. Every call checks the field name: not
 /// empty, no leading '$' (the server would read an operator), no '.' (dotted paths are not
 /// supported). Numbers must be finite (Boost.JSON would write NaN or Infinity, which is not
-/// JSON).
+/// JSON). A value nests at most `max_value_depth` levels of arrays and objects.
 class update {
 public:
+    /// Deepest nesting of a value: its place in the body (`{"$set":{"f":{"$op":value}}}`) adds
+    /// three levels, and request bodies nest at most 32 (Boost.JSON's default parse limit, which
+    /// the emulator applies; the API documents none).
+    static constexpr std::size_t max_value_depth = 29;
+
     /// An update that changes nothing (`{}`).
     update() = default;
 

@@ -267,6 +267,32 @@ BOOST_AUTO_TEST_CASE(emulator_accepts_and_applies_every_update_operation) {
     }
 }
 
+// Found by fuzz_where_roundtrip: a value deep enough passed the builder, but its canonical form
+// (one to three levels deeper) exceeded the 32 levels the emulator parses request bodies with.
+BOOST_AUTO_TEST_CASE(the_deepest_value_the_builder_takes_reaches_the_emulator) {
+    const auto nested = [](std::size_t depth) {
+        json::value v = 1;
+        for (std::size_t i = 0; i < depth; ++i) {
+            v = json::array{std::move(v)};
+        }
+        return v;
+    };
+    constexpr std::size_t deepest = update::max_value_depth;
+    // The deepest placement: an operator inside "$set" (an unset elsewhere forces that form).
+    update built;
+    built.unset("test").append("tags", nested(deepest));
+    BOOST_TEST_REQUIRE(built.problem() == "");
+    boost::system::error_code ec;
+    const json::value body = json::parse(built.to_json(), ec); // the default limit, as served
+    BOOST_TEST_REQUIRE(!ec, ec.message());
+    const auto plan = update_plan::parse(body, schema::seeded());
+    BOOST_TEST(plan.has_value(), (plan ? "" : plan.error().message));
+
+    BOOST_TEST(update().set("profile", nested(deepest + 1)).problem().find("nests 30 levels") !=
+               std::string::npos);
+    BOOST_TEST(update().append("tags", nested(deepest + 1)).problem() != "");
+}
+
 BOOST_AUTO_TEST_CASE(both_refuse_the_same_update_documents) {
     const char* const rows[] = {
         R"({"$set":{"score":1},"$unset":{"score":""}})",
