@@ -91,8 +91,8 @@ bool is_builtin_user_field(std::string_view name) {
 
 } // namespace detail
 
-client::client(asio::any_io_executor executor, client_options options)
-    : impl_(std::make_shared<detail::client_impl>(std::move(executor), std::move(options))) {}
+client::client(const asio::any_io_executor& executor, client_options options)
+    : impl_(std::make_shared<detail::client_impl>(executor, std::move(options))) {}
 
 client::~client() {
     shutdown();

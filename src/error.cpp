@@ -15,7 +15,7 @@ public:
     char const* message(int ev, char* buffer, std::size_t len) const noexcept override {
         const char* text = describe(static_cast<error>(ev));
         if (len > 0) {
-            std::snprintf(buffer, len, "%s", text);
+            static_cast<void>(std::snprintf(buffer, len, "%s", text)); // truncation is fine
         }
         return buffer;
     }

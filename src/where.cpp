@@ -250,17 +250,17 @@ where where::contains_all(std::string_view field, json::array values) {
     return condition(field, "$all", std::move(values), "");
 }
 
-where where::contains(std::string_view field, std::string s) {
+where where::contains(std::string_view field, std::string_view s) {
     // The official SDK refuses an empty substring locally (notes §4.2).
     const std::string_view bad = s.empty() ? "takes a non-empty string" : "";
     return condition(field, "$contains", json::string(s), bad);
 }
 
-where where::icontains(std::string_view field, std::string s) {
+where where::icontains(std::string_view field, std::string_view s) {
     return condition(field, "$icontains", json::string(s), "");
 }
 
-where where::regex(std::string_view field, std::string pattern, std::string_view options) {
+where where::regex(std::string_view field, std::string_view pattern, std::string_view options) {
     std::string_view bad;
     for (std::size_t i = 0; i < options.size(); ++i) {
         // JavaScript, whose syntax the server claims, rejects unknown and repeated flags.

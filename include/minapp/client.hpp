@@ -52,7 +52,7 @@ struct batch_slice {
 class client {
 public:
     /// Throws api_error (error::invalid_origin, error::invalid_argument) for unusable options.
-    client(boost::asio::any_io_executor executor, client_options options);
+    client(const boost::asio::any_io_executor& executor, client_options options);
     ~client();
     client(const client&) = delete;
     client& operator=(const client&) = delete;

@@ -69,14 +69,15 @@ public:
     static where contains_all(std::string_view field, T value) = delete;
 
     /// `{"f":{"$contains":s}}`: case-sensitive substring. An empty `s` is a problem (notes §4.2).
-    static where contains(std::string_view field, std::string s);
+    static where contains(std::string_view field, std::string_view s);
     /// `{"f":{"$icontains":s}}`: case-insensitive substring. An empty `s` is allowed (the docs
     /// restrict only `$contains`) and matches every string.
-    static where icontains(std::string_view field, std::string s);
+    static where icontains(std::string_view field, std::string_view s);
     /// `{"f":{"$regex":p}}`, plus `"$options":o` when `options` is not empty. The pattern is
     /// JavaScript syntax without slashes and is not checked here; `options` must be distinct
     /// flags out of "gimsuy".
-    static where regex(std::string_view field, std::string pattern, std::string_view options = {});
+    static where regex(std::string_view field, std::string_view pattern,
+                       std::string_view options = {});
 
     /// `{"f":{"$range":[start,end]}}`: a number in the half-open interval [start, end) (notes
     /// §11 #17). Both bounds must be finite numbers with `start <= end`; integers stay integers.

@@ -86,7 +86,7 @@ failure invalid_argument(std::string detail, const call_spec* spec) {
     return f;
 }
 
-client_impl::client_impl(asio::any_io_executor ex, client_options options)
+client_impl::client_impl(const asio::any_io_executor& ex, client_options options)
     : executor_(ex)
     , options_(std::move(options))
     , pool_(ex, checked_origin(options_.base_url), pool_options_of(options_))

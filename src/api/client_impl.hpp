@@ -44,7 +44,7 @@ failure invalid_argument(std::string detail, const call_spec* spec = nullptr);
 /// The state a client and its pagers share.
 class client_impl : public std::enable_shared_from_this<client_impl> {
 public:
-    client_impl(boost::asio::any_io_executor ex, client_options options);
+    client_impl(const boost::asio::any_io_executor& ex, client_options options);
 
     /// Sends `spec` with retries; the 2xx answer on success.
     boost::asio::awaitable<result<reply>> call(call_spec spec);

@@ -153,7 +153,7 @@ private:
 
     void fail(std::exception_ptr e) {
         if (!error_) {
-            error_ = e;
+            error_ = std::move(e);
         }
         stop(true);
     }

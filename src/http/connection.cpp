@@ -69,7 +69,7 @@ beast::tcp_stream& connection::tcp() noexcept {
     if (auto* tls = std::get_if<tls_stream>(&stream_)) {
         return tls->next_layer();
     }
-    return std::get<beast::tcp_stream>(stream_);
+    return *std::get_if<beast::tcp_stream>(&stream_); // the only other alternative
 }
 
 asio::awaitable<exchange_outcome> connection::connect(const origin& target,

@@ -68,8 +68,8 @@ class connection_pool::impl : public std::enable_shared_from_this<impl> {
     detail::executor_type strand_;
 
 public:
-    impl(asio::any_io_executor ex, origin target, pool_options options)
-        : strand_(asio::make_strand(std::move(ex)))
+    impl(const asio::any_io_executor& ex, origin target, pool_options options)
+        : strand_(asio::make_strand(ex))
         , target_(std::move(target))
         , options_(std::move(options))
         , reaper_(strand_) {
@@ -417,12 +417,16 @@ void connection_pool::impl::shutdown() {
 
 // ---------------------------------------------------------------------------------------------
 
-connection_pool::connection_pool(asio::any_io_executor executor, origin target,
+connection_pool::connection_pool(const asio::any_io_executor& executor, origin target,
                                  pool_options options)
-    : impl_(std::make_shared<impl>(std::move(executor), std::move(target), std::move(options))) {}
+    : impl_(std::make_shared<impl>(executor, std::move(target), std::move(options))) {}
 
 connection_pool::~connection_pool() {
-    shutdown();
+    try {
+        shutdown();
+    } catch (...) { // only allocation can fail here
+        // The connections then close when the executor's io_context is destroyed.
+    }
 }
 
 asio::awaitable<send_result> connection_pool::send(request req) {

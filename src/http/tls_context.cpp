@@ -27,9 +27,9 @@ ssl::context make_tls_context(const tls_options& options) {
     }
     // A CA that cannot be loaded is a configuration error of the caller, reported like the
     // others (api_error, error::invalid_argument), not as an OpenSSL exception.
-    auto refuse = [](std::string what, const boost::system::error_code& ec) {
+    auto refuse = [](std::string_view what, const boost::system::error_code& ec) {
         failure f{error::invalid_argument, {}};
-        f.diagnostics.detail = "cannot set up TLS: " + what + ": " + ec.message();
+        f.diagnostics.detail = "cannot set up TLS: " + std::string(what) + ": " + ec.message();
         throw api_error(std::move(f));
     };
     boost::system::error_code ec;

@@ -60,7 +60,7 @@ struct server_options {
 
     /// Largest request line + header block; larger ones get 431. It must exceed max_url_length
     /// so that an overlong URL gets the API's 502, not a 431.
-    std::size_t header_limit = 64 * 1024;
+    std::size_t header_limit = std::size_t{64} * 1024;
     /// Largest request body; larger ones get 413.
     std::uint64_t body_limit = 64ULL * 1024 * 1024;
     /// Targets (path + query) longer than this get 502 with a JSON error body, as the API does.

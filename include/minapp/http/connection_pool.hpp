@@ -35,7 +35,7 @@ class connection_pool {
 public:
     /// Creates a pool; no connection is opened until the first request. Throws api_error
     /// (error::invalid_argument) if the TLS context cannot be set up (e.g. unreadable ca_file).
-    connection_pool(boost::asio::any_io_executor executor, origin target,
+    connection_pool(const boost::asio::any_io_executor& executor, origin target,
                     pool_options options = {});
     ~connection_pool();
     connection_pool(const connection_pool&) = delete;

@@ -36,9 +36,9 @@ struct pool_options {
     std::chrono::milliseconds request_timeout{30'000};
     /// Largest accepted response body. A 1000-user page is a few hundred KiB; custom fields can
     /// make it larger, hence the margin.
-    std::size_t body_limit = 16 * 1024 * 1024;
+    std::size_t body_limit = std::size_t{16} * 1024 * 1024;
     /// Largest accepted response header block.
-    std::size_t header_limit = 64 * 1024;
+    std::size_t header_limit = std::size_t{64} * 1024;
     /// Value of the User-Agent header.
     std::string user_agent = "minapp-cpp/0.1";
     /// TLS settings (https origins only).

@@ -110,8 +110,9 @@ int run(const detail::command_line& options) {
 
 int main(int argc, char** argv) {
     try {
-        const detail::command_line options =
-            detail::parse_command_line(argc, argv, std::getenv("MINAPP_EMULATOR_TOKENS"));
+        // Read once, before any thread starts.
+        const detail::command_line options = detail::parse_command_line(
+            argc, argv, std::getenv("MINAPP_EMULATOR_TOKENS")); // NOLINT(concurrency-mt-unsafe)
         if (options.help) {
             std::cout << detail::usage();
             return EXIT_SUCCESS;

@@ -80,7 +80,7 @@ struct server_impl : std::enable_shared_from_this<server_impl> {
 
     void start();
     void stop();
-    void close_all(std::vector<std::shared_ptr<connection_base>> open);
+    void close_all(const std::vector<std::shared_ptr<connection_base>>& open);
     void join_threads();
     void launch(tcp::socket socket);
     void forget(std::uint64_t id);
@@ -377,7 +377,7 @@ std::shared_ptr<connection_base> start_connection(server_impl& server, std::uint
                                                   Stream stream) {
     auto c = std::make_shared<connection<Stream>>(server.shared_from_this(), id, std::move(stream));
     auto executor = c->get_executor();
-    asio::co_spawn(executor, c->run(c), [](std::exception_ptr) {});
+    asio::co_spawn(executor, c->run(c), [](const std::exception_ptr&) {});
     return c;
 }
 
@@ -458,7 +458,8 @@ void server_impl::forget(std::uint64_t id) {
 }
 
 void server_impl::start() {
-    asio::co_spawn(accept_strand, accept_loop(shared_from_this()), [](std::exception_ptr) {});
+    asio::co_spawn(accept_strand, accept_loop(shared_from_this()),
+                   [](const std::exception_ptr&) {});
     if (own_io) {
         const std::size_t count = std::max<std::size_t>(options.threads, 1);
         for (std::size_t i = 0; i < count; ++i) {
@@ -483,12 +484,12 @@ void server_impl::stop() {
     }
     // A later call has nothing to close: connections accepted after the first are refused.
     if (first) {
-        close_all(std::move(open));
+        close_all(open);
     }
     join_threads();
 }
 
-void server_impl::close_all(std::vector<std::shared_ptr<connection_base>> open) {
+void server_impl::close_all(const std::vector<std::shared_ptr<connection_base>>& open) {
     if (own_io && threads.empty()) {
         // Nothing runs the io_context (so there are no connections either): a posted close
         // would never run, and would keep this object alive through its own io_context.
@@ -532,7 +533,11 @@ server::server(server_options options, api_handler handler)
           std::make_shared<detail::server_impl>(nullptr, std::move(options), std::move(handler))) {}
 
 server::~server() {
-    stop();
+    try {
+        stop();
+    } catch (...) { // only allocation or a thread join can fail here
+        // The connections then close when the io_context is destroyed.
+    }
 }
 
 void server::start() {
