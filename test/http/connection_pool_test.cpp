@@ -2,6 +2,7 @@
 #include <minapp/error.hpp>
 #include <minapp/http/connection_pool.hpp>
 
+#include "http/tls_context.hpp"
 #include "support/async_test.hpp"
 #include "support/scripted_server.hpp"
 
@@ -13,7 +14,13 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <openssl/ssl.h>
+
+#include <algorithm>
 #include <atomic>
+#include <iostream>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 namespace asio = boost::asio;
@@ -455,6 +462,58 @@ BOOST_AUTO_TEST_CASE(untrusted_certificate_and_wrong_host_name_fail_verification
         trusted_server.stop();
         misnamed_server.stop();
     }());
+}
+
+BOOST_AUTO_TEST_CASE(verification_is_on_by_default_and_the_opt_out_is_logged_once) {
+    asio::io_context ioc;
+    scripted_server server(ioc.get_executor(), ok, &localhost_identity());
+    const auto origin = setup::make_origin(transport::tls, server.port());
+    BOOST_TEST(!pool_options{}.tls.insecure_disable_verification);
+    connection_pool by_default(ioc.get_executor(), origin); // the test CA is in no system store
+
+    std::ostringstream log;
+    // Restored even when the run throws, so std::clog never outlives its buffer.
+    struct clog_capture {
+        std::streambuf* previous;
+        ~clog_capture() { std::clog.rdbuf(previous); }
+    } capture{std::clog.rdbuf(log.rdbuf())};
+    std::optional<connection_pool> insecure;
+    {
+        pool_options o;
+        o.tls.insecure_disable_verification = true;
+        o.max_connections = 1;
+        o.max_requests_per_connection = 2; // reconnects too: still no second warning
+        insecure.emplace(ioc.get_executor(), origin, o);
+    }
+    run_bounded(ioc, [&]() -> asio::awaitable<void> {
+        auto refused = co_await by_default.send(get());
+        BOOST_TEST((refused.ec == error::tls_verification_failed), refused.ec.message());
+        for (int i = 0; i < 5; ++i) {
+            auto r = co_await insecure->send(get());
+            BOOST_TEST(!r.ec, r.ec.message());
+        }
+        BOOST_TEST(insecure->stats().connections_opened == 3u);
+        by_default.shutdown();
+        insecure->shutdown();
+        server.stop();
+    }());
+    const std::string text = log.str();
+    BOOST_TEST(std::count(text.begin(), text.end(), '\n') == 1, text);
+    BOOST_TEST(text.find("minapp: WARNING: TLS verification is DISABLED for https://localhost:") ==
+                   0u,
+               text);
+    BOOST_TEST(text.find("secret-token") == std::string::npos);
+    BOOST_TEST(server.requests() == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(tls_below_1_2_is_never_offered) {
+    for (const bool insecure : {false, true}) {
+        minapp::http::tls_options o;
+        o.use_system_ca = false;
+        o.insecure_disable_verification = insecure;
+        auto ctx = minapp::http::detail::make_tls_context(o);
+        BOOST_TEST(SSL_CTX_get_min_proto_version(ctx.native_handle()) == TLS1_2_VERSION);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(plain_http_server_behind_https_origin_fails_the_handshake) {
