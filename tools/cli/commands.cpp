@@ -20,6 +20,19 @@ namespace minapp::cli {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
+std::optional<std::string> read_secret_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return std::nullopt;
+    }
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // The line end an editor or `echo` leaves is not part of the secret.
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
+        text.pop_back();
+    }
+    return text;
+}
+
 int exit_status_for(const failure& f) {
     if (f.code == error::invalid_argument || f.code == error::url_too_long ||
         f.code == error::invalid_request) {
@@ -88,19 +101,15 @@ update update_doc(const client& c, json::object doc, const std::string& what) {
     return u;
 }
 
-std::string read_secret_file(const std::string& path, const std::string& what) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
+std::string required_secret_file(const std::string& path, const std::string& what) {
+    auto text = read_secret_file(path);
+    if (!text) {
         throw usage_problem{"cannot read " + what + " file " + path};
     }
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
-        text.pop_back();
-    }
-    if (text.empty()) {
+    if (text->empty()) {
         throw usage_problem{what + " file " + path + " is empty"};
     }
-    return text;
+    return std::move(*text);
 }
 
 void print(command_io& io, const json::object& o) {
@@ -370,7 +379,7 @@ asio::awaitable<int> account_update(client& c, const command& cmd, command_io io
         change.clear_phone();
     }
     if (const auto* path = cmd.value("password-file")) {
-        change.new_password(read_secret_file(*path, "password"));
+        change.new_password(required_secret_file(*path, "password"));
     }
     if (change.empty()) {
         throw usage_problem{"account update: nothing to change (see --help)"};

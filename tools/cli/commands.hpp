@@ -7,7 +7,9 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <optional>
 #include <ostream>
+#include <string>
 
 namespace minapp::cli {
 
@@ -19,6 +21,10 @@ enum exit_status : int {
     exit_failed = 4,       ///< network or server failure after retries
     exit_bulk_partial = 5, ///< a bulk run with items not applied
 };
+
+/// The contents of a file holding a secret (a token, a password) without its trailing line
+/// end, or nullopt when it cannot be read.
+std::optional<std::string> read_secret_file(const std::string& path);
 
 /// The exit status for a failed call.
 int exit_status_for(const failure& f);

@@ -14,7 +14,6 @@
 
 #include <csignal>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <unistd.h>
@@ -25,19 +24,6 @@ namespace cli = minapp::cli;
 namespace {
 
 constexpr const char* emulator_token = "emulator-token";
-
-std::optional<std::string> read_token_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        return std::nullopt;
-    }
-    std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    while (!token.empty() &&
-           (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
-        token.pop_back();
-    }
-    return token;
-}
 
 int run(const cli::invocation& inv) {
     const auto& g = inv.global;
@@ -64,7 +50,7 @@ int run(const cli::invocation& inv) {
         std::cerr << "minapp: embedded emulator at " << emulator->url() << " with "
                   << g.emulator_users << " users\n";
     } else if (g.token_file) {
-        auto token = read_token_file(*g.token_file);
+        auto token = cli::read_secret_file(*g.token_file);
         if (!token || token->empty()) {
             std::cerr << "minapp: cannot read a token from " << *g.token_file << "\n";
             return cli::exit_usage;
