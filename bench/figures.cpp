@@ -9,7 +9,8 @@ std::string figures::serialize() const {
     out << scenario << '\t' << impl << '\t' << concurrency << '\t' << requests << '\t' << errors
         << '\t' << seconds << '\t' << cpu_us << '\t' << p50_ms << '\t' << p99_ms << '\t'
         << peak_rss_kib << '\t' << connections << '\t' << handshakes << '\t' << target_rate << '\t'
-        << rss_growth_kib << '\t' << unexpected_errors << '\t' << counters_balance;
+        << rss_growth_kib << '\t' << rss_growth_second_half_kib << '\t' << unexpected_errors << '\t'
+        << counters_balance;
     return out.str();
 }
 
@@ -20,7 +21,8 @@ figures figures::parse(const std::string& line) {
     std::getline(in, f.impl, '\t');
     in >> f.concurrency >> f.requests >> f.errors >> f.seconds >> f.cpu_us >> f.p50_ms >>
         f.p99_ms >> f.peak_rss_kib >> f.connections >> f.handshakes >> f.target_rate >>
-        f.rss_growth_kib >> f.unexpected_errors >> f.counters_balance;
+        f.rss_growth_kib >> f.rss_growth_second_half_kib >> f.unexpected_errors >>
+        f.counters_balance;
     return f;
 }
 

@@ -22,7 +22,10 @@ struct figures {
     std::uint64_t handshakes = 0;  ///< Full TLS handshakes (whole run).
     double target_rate = 0;        ///< update-many at a rate: the configured rate.
     // Soak only.
-    std::int64_t rss_growth_kib = 0;   ///< RSS at the end minus RSS after the warm-up.
+    std::int64_t rss_growth_kib = 0; ///< RSS at the end minus RSS after the warm-up.
+    /// The part of rss_growth_kib that came in the second half of the post-warm-up requests: a
+    /// leak grows as much there as in the first half, caches filling up do not.
+    std::int64_t rss_growth_second_half_kib = 0;
     std::size_t unexpected_errors = 0; ///< Errors of a kind the injected faults cannot cause.
     bool counters_balance = true;      ///< opened == closed + idle, none in use, at the end.
 

@@ -268,7 +268,8 @@ int main(int argc, char** argv) {
             const auto f = record([&] { return minapp_soak(t, ids, z.soak_requests); });
             summary << "soak (1% faults): " << f.requests << " requests, " << f.errors
                     << " errors (" << f.unexpected_errors << " of an unexpected kind), RSS growth "
-                    << f.rss_growth_kib << " KiB after warm-up, connection counters "
+                    << f.rss_growth_kib << " KiB after warm-up (" << f.rss_growth_second_half_kib
+                    << " KiB of it in the second half), connection counters "
                     << (f.counters_balance ? "balance" : "DO NOT balance") << "\n";
         }
         if (wanted("list-all")) {

@@ -331,8 +331,10 @@ figures minapp_soak(const target& t, const std::vector<std::int64_t>& ids, std::
     options.retry.initial_backoff = std::chrono::milliseconds(5);
     run_client(options, [&](minapp::client& c) -> asio::awaitable<void> {
         const std::size_t warmup = requests / 10;
+        const std::size_t halfway = warmup + (requests - warmup) / 2;
         std::size_t issued = 0;
         std::size_t rss_after_warmup = 0;
+        std::size_t rss_halfway = 0;
         stopwatch w;
         w.start();
         auto worker = [&](std::size_t seed) -> asio::awaitable<void> {
@@ -346,6 +348,8 @@ figures minapp_soak(const target& t, const std::vector<std::int64_t>& ids, std::
             while (issued < requests) {
                 if (++issued == warmup) {
                     rss_after_warmup = current_rss_kib();
+                } else if (issued == halfway) {
+                    rss_halfway = current_rss_kib();
                 }
                 const auto pick = next();
                 const auto id = ids[pick % ids.size()];
@@ -388,8 +392,9 @@ figures minapp_soak(const target& t, const std::vector<std::int64_t>& ids, std::
         co_await all_of(16, [&](std::size_t i) { return worker(i); });
         w.stop(f);
         f.requests = done;
-        f.rss_growth_kib = static_cast<std::int64_t>(current_rss_kib()) -
-                           static_cast<std::int64_t>(rss_after_warmup);
+        const auto rss_end = static_cast<std::int64_t>(current_rss_kib());
+        f.rss_growth_kib = rss_end - static_cast<std::int64_t>(rss_after_warmup);
+        f.rss_growth_second_half_kib = rss_end - static_cast<std::int64_t>(rss_halfway);
         const auto s = c.pool_stats();
         f.counters_balance = s.in_use == 0 && s.connections_opened == s.connections_closed + s.idle;
         finish(f, c, lat);
