@@ -15,8 +15,12 @@ ssl::context make_tls_context(const tls_options& options) {
     ssl::context ctx(ssl::context::tls_client);
     ctx.set_options(ssl::context::default_workarounds | ssl::context::no_compression);
     SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
-    // Client-side session cache, so a reconnect can resume (about half the handshake cost).
-    SSL_CTX_set_session_cache_mode(ctx.native_handle(), SSL_SESS_CACHE_CLIENT);
+    // Client-side sessions, so a reconnect can resume (about half the handshake cost). The pool
+    // keeps the one session it offers; OpenSSL's internal cache would store every ticket of
+    // every connection (20480 by default, expired only after 300 s), a heap that grows with
+    // reconnects and is never read on the client side.
+    SSL_CTX_set_session_cache_mode(ctx.native_handle(),
+                                   SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
     if (options.insecure_disable_verification) {
         ctx.set_verify_mode(ssl::verify_none);
         return ctx;

@@ -516,6 +516,17 @@ BOOST_AUTO_TEST_CASE(tls_below_1_2_is_never_offered) {
     }
 }
 
+// The pool offers the one session it keeps; sessions stored in OpenSSL's internal cache are
+// never looked up by a client and piled up with every reconnect (found by the soak).
+BOOST_AUTO_TEST_CASE(client_sessions_are_not_stored_in_the_internal_cache) {
+    minapp::http::tls_options o;
+    o.use_system_ca = false;
+    auto ctx = minapp::http::detail::make_tls_context(o);
+    const long mode = SSL_CTX_get_session_cache_mode(ctx.native_handle());
+    BOOST_TEST((mode & SSL_SESS_CACHE_CLIENT) != 0);
+    BOOST_TEST((mode & SSL_SESS_CACHE_NO_INTERNAL_STORE) != 0);
+}
+
 BOOST_AUTO_TEST_CASE(plain_http_server_behind_https_origin_fails_the_handshake) {
     asio::io_context ioc;
     scripted_server plain(ioc.get_executor(), ok);
