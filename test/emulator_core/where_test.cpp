@@ -243,6 +243,17 @@ BOOST_AUTO_TEST_CASE(regex_is_bounded) {
             .has_error());
     BOOST_TEST(
         where_filter::parse(R"({"test": {"$regex": "a{1001}"}})", schema::seeded()).has_error());
+    // Numbers too large for std::regex's unchecked arithmetic are refused before it parses them:
+    // in a quantifier, in a brace that is not one (fuzz_where_roundtrip found the overflow) and
+    // in a back-reference.
+    for (const char* w :
+         {R"({"test": {"$regex": "a{2147483648}"}})", R"({"test": {"$regex": "a{1,99999999999}"}})",
+          R"({"test": {"$regex": "a{55555555555,5x"}})",
+          R"({"test": {"$regex": "(a)\\99999999999999999999999"}})"}) {
+        const auto parsed = where_filter::parse(w, schema::seeded());
+        BOOST_TEST_REQUIRE(parsed.has_error(), w);
+        BOOST_TEST(parsed.error().message.find("repetition count") != std::string::npos, w);
+    }
     // A long chain of empty transitions stays within the stack.
     auto chain = compile(R"({"test": {"$regex": "^(?:a?){300}b"}})");
     u["test"] = std::string(4000, 'a') + "b";

@@ -47,9 +47,26 @@ std::string dot_matches_all(std::string_view pattern) {
     return out;
 }
 
-// Repetition counts beyond this are clamped while estimating (std::regex refuses such
-// automata anyway); it keeps the arithmetic far from overflow.
+// The largest number accepted in a repetition count or a back-reference. libstdc++ reads
+// either into a long without checking for overflow (undefined behaviour, found by fuzzing),
+// even in a brace that turns out not to be a quantifier, so longer numbers are refused before
+// std::regex sees them.
 constexpr std::size_t max_count = std::size_t{1} << 20;
+
+// Reads the decimal number starting at p[j], if any, and moves j past it.
+// Throws std::invalid_argument when it exceeds max_count.
+std::optional<std::size_t> number_at(std::string_view p, std::size_t& j) {
+    const std::size_t first = j;
+    std::size_t n = 0;
+    for (; j < p.size() && p[j] >= '0' && p[j] <= '9'; ++j) {
+        n = n * 10 + static_cast<std::size_t>(p[j] - '0');
+        if (n > max_count) {
+            throw std::invalid_argument("$regex repetition count or back-reference above " +
+                                        std::to_string(max_count));
+        }
+    }
+    return j > first ? std::optional(n) : std::nullopt;
+}
 
 std::size_t saturating_mul(std::size_t a, std::size_t b) noexcept {
     constexpr std::size_t cap = std::size_t{1} << 32;
@@ -59,6 +76,7 @@ std::size_t saturating_mul(std::size_t a, std::size_t b) noexcept {
 // An upper estimate of the automaton's size, where counted repetition multiplies what it
 // repeats: matching costs that size per subject character, so it bounds the time a single
 // search can take far better than the pattern's length ("(.{1,100}){1,300}" is 17 bytes).
+// Throws std::invalid_argument for a repetition count or back-reference above max_count.
 std::size_t expanded_size(std::string_view p) {
     std::vector<std::size_t> open{0}; // running size of each open group, outermost first
     std::size_t last = 0;             // size of the atom or group a quantifier would repeat
@@ -69,7 +87,9 @@ std::size_t expanded_size(std::string_view p) {
     for (std::size_t i = 0; i < p.size(); ++i) {
         const char c = p[i];
         if (c == '\\') {
-            ++i;
+            // std::regex reads a back-reference's number (\12) before refusing it.
+            std::size_t j = i + 1;
+            i = number_at(p, j) ? j - 1 : i + 1;
             add_atom(1);
         } else if (c == '[') {
             for (++i; i < p.size() && p[i] != ']'; ++i) {
@@ -92,19 +112,11 @@ std::size_t expanded_size(std::string_view p) {
         } else if (c == '{') {
             // {n}, {n,} and {n,m} repeat what precedes them; any other brace is a literal.
             std::size_t j = i + 1;
-            const auto number = [&]() -> std::optional<std::size_t> {
-                const std::size_t first = j;
-                std::size_t n = 0;
-                for (; j < p.size() && p[j] >= '0' && p[j] <= '9'; ++j) {
-                    n = std::min(n * 10 + static_cast<std::size_t>(p[j] - '0'), max_count);
-                }
-                return j > first ? std::optional(n) : std::nullopt;
-            };
-            const auto low = number();
+            const auto low = number_at(p, j);
             auto high = low;
             if (low && j < p.size() && p[j] == ',') {
                 ++j;
-                high = number();
+                high = number_at(p, j);
                 if (!high) {
                     high = *low + 1;
                 }
