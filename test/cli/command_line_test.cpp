@@ -4,6 +4,8 @@
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "json_io.hpp"
+
+#include <boost/json/parse.hpp>
 #include "progress_bar.hpp"
 
 #include <minapp/error.hpp>
@@ -517,6 +519,40 @@ BOOST_AUTO_TEST_CASE(valid_documents_parse) {
     auto object = cli::parse_json_object("{\n  \"a\": 1\n}\n", "--data");
     BOOST_TEST_REQUIRE(std::holds_alternative<boost::json::object>(object));
     BOOST_TEST(std::get<boost::json::object>(object).at("a").as_int64() == 1);
+}
+
+// Numbers print the way people and jq read them, and read back as the same value.
+BOOST_AUTO_TEST_CASE(numbers_print_in_plain_notation_and_round_trip) {
+    struct row {
+        boost::json::value v;
+        std::string text;
+    };
+    const row rows[] = {
+        {3826.05, "3826.05"},
+        {144.668453, "144.668453"},
+        {-0.5, "-0.5"},
+        {0.042, "0.042"},
+        {1000.0, "1000.0"},
+        {0.0, "0.0"},
+        {1e16, "10000000000000000.0"},
+        {1.5e20, "1.5e+20"},
+        {1e-7, "1e-07"},
+        {0.1 + 0.2, "0.30000000000000004"},
+        {std::int64_t{1099511926111}, "1099511926111"},
+        {std::uint64_t{18446744073709551615ULL}, "18446744073709551615"},
+        {-42, "-42"},
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT(r.text) {
+            const auto text = cli::to_text(r.v);
+            BOOST_TEST(text == r.text);
+            BOOST_TEST(boost::json::parse(text) == r.v); // exact, type included
+        }
+    }
+    const boost::json::value doc = boost::json::parse(
+        R"({"balance":3826.05,"loc":{"coordinates":[144.668453,-37.5]},"name":"a\"b\n广州"})");
+    BOOST_TEST(cli::to_text(doc) ==
+               R"({"balance":3826.05,"loc":{"coordinates":[144.668453,-37.5]},"name":"a\"b\n广州"})");
 }
 
 BOOST_AUTO_TEST_CASE(errors_carry_what_line_and_column) {

@@ -2,9 +2,12 @@
 
 #include <minapp/error.hpp>
 
+#include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 
 namespace minapp::cli {
 
@@ -58,11 +61,69 @@ parse_json_object(std::string_view text, std::string_view what, std::size_t firs
 
 namespace {
 
+void append_double(std::string& out, double d) {
+    char buf[400];
+    const double a = std::fabs(d);
+    const bool plain = a == 0 || (a >= 1e-5 && a < 1e17);
+    const auto r = std::to_chars(buf, buf + sizeof buf, d,
+                                 plain ? std::chars_format::fixed : std::chars_format::scientific);
+    const std::string_view text(buf, static_cast<std::size_t>(r.ptr - buf));
+    out += text;
+    if (plain && text.find('.') == std::string_view::npos) {
+        out += ".0"; // still a double when read back
+    }
+}
+
+void append_value(std::string& out, const json::value& v) {
+    switch (v.kind()) {
+    case json::kind::object: {
+        out += '{';
+        bool first = true;
+        for (const auto& kv : v.get_object()) {
+            if (!first) {
+                out += ',';
+            }
+            first = false;
+            out += json::serialize(kv.key());
+            out += ':';
+            append_value(out, kv.value());
+        }
+        out += '}';
+        return;
+    }
+    case json::kind::array: {
+        out += '[';
+        bool first = true;
+        for (const auto& item : v.get_array()) {
+            if (!first) {
+                out += ',';
+            }
+            first = false;
+            append_value(out, item);
+        }
+        out += ']';
+        return;
+    }
+    case json::kind::double_:
+        append_double(out, v.get_double());
+        return;
+    default:
+        out += json::serialize(v); // strings (escaped), integers, booleans, null
+        return;
+    }
+}
+
 json::value optional_string(const std::optional<std::string>& s) {
     return s ? json::value(*s) : json::value(nullptr);
 }
 
 } // namespace
+
+std::string to_text(const json::value& v) {
+    std::string out;
+    append_value(out, v);
+    return out;
+}
 
 json::object to_json(const user_profile& u) {
     json::object o;

@@ -41,6 +41,12 @@ boost::json::object to_json(const update_outcome& outcome);
 /// The summary of `users update-where`.
 boost::json::object to_json(const where_update_report& report);
 
+/// Compact JSON text of `v` with numbers as people and jq read them: integers as integers,
+/// other numbers in plain decimal notation (`3826.05`, `144.668453`, `0.042`; an integral one
+/// keeps a `.0`), or in exponent notation only outside 1e-5..1e17 (`1.5e+20`); always the
+/// shortest text that reads back as the same double.
+std::string to_text(const boost::json::value& v);
+
 /// A stable name of a minapp error code (e.g. "not_found"), the message for other codes.
 std::string error_name(const boost::system::error_code& code);
 
