@@ -28,11 +28,11 @@ namespace {
 
 minapp::client_options options_for(const target& t, std::size_t connections) {
     minapp::client_options o;
-    o.base_url = t.url;
-    o.access_token = t.token;
-    o.pool.tls.use_system_ca = false;
-    o.pool.tls.ca_file = t.ca_file;
-    o.pool.max_connections = std::max<std::size_t>(1, connections);
+    o.base_url(t.url);
+    o.access_token(t.token);
+    o.pool().tls().use_system_ca(false);
+    o.pool().tls().ca_file(t.ca_file);
+    o.pool().max_connections(std::max<std::size_t>(1, connections));
     return o;
 }
 
@@ -101,9 +101,9 @@ std::vector<std::int64_t> first_ids(const target& t, std::size_t n) {
     std::vector<std::int64_t> ids;
     run_client(options_for(t, 1), [&](minapp::client& c) -> asio::awaitable<void> {
         minapp::user_query q;
-        q.keyset = true;
-        q.page_size = 1000;
-        q.max_items = static_cast<std::int64_t>(n);
+        q.keyset(true);
+        q.page_size(1000);
+        q.max_items(static_cast<std::int64_t>(n));
         auto pager = c.list_users(q);
         for (;;) {
             auto user = (co_await pager.next()).value();
@@ -178,8 +178,8 @@ figures minapp_page(const target& t, std::size_t warmup, std::size_t requests) {
     latencies lat;
     run_client(options_for(t, 1), [&](minapp::client& c) -> asio::awaitable<void> {
         minapp::user_query q;
-        q.page_size = 1000;
-        q.order = minapp::order_by().asc("id");
+        q.page_size(1000);
+        q.order(minapp::order_by().asc("id"));
         stopwatch w;
         for (std::size_t i = 0; i < warmup + requests; ++i) {
             if (i == warmup) {
@@ -207,8 +207,8 @@ figures minapp_list_all(const target& t) {
     latencies lat;
     run_client(options_for(t, 1), [&](minapp::client& c) -> asio::awaitable<void> {
         minapp::user_query q;
-        q.keyset = true;
-        q.page_size = 1000;
+        q.keyset(true);
+        q.page_size(1000);
         auto pager = c.list_users(q);
         stopwatch w;
         w.start();
@@ -240,7 +240,7 @@ figures minapp_update_many(const target& t, const std::vector<std::int64_t>& ids
     auto options = options_for(t, 16);
     if (rate > 0) {
         // Burst 1: the achieved rate is the configured one from the first request on.
-        options.rate_limit = minapp::rate_limit{rate, 1};
+        options.rate_limit(minapp::rate_limit{rate, 1});
     }
     latencies lat;
     run_client(options, [&](minapp::client& c) -> asio::awaitable<void> {
@@ -253,10 +253,10 @@ figures minapp_update_many(const target& t, const std::vector<std::int64_t>& ids
             items.push_back(std::move(u));
         }
         minapp::bulk_options bulk;
-        bulk.concurrency = 16;
-        bulk.on_outcome = [&f](minapp::update_outcome&& o) {
+        bulk.concurrency(16);
+        bulk.on_outcome([&f](minapp::update_outcome&& o) {
             f.errors += o.status == minapp::outcome_status::succeeded ? 0 : 1;
-        };
+        });
         stopwatch w;
         w.start();
         const auto report = (co_await minapp::update_users(c, items, bulk)).value();
@@ -328,7 +328,7 @@ figures minapp_soak(const target& t, const std::vector<std::int64_t>& ids, std::
     latencies lat;
     std::size_t done = 0;
     auto options = options_for(t, 16);
-    options.retry.initial_backoff = std::chrono::milliseconds(5);
+    options.retry().initial_backoff = std::chrono::milliseconds(5);
     run_client(options, [&](minapp::client& c) -> asio::awaitable<void> {
         const std::size_t warmup = requests / 10;
         const std::size_t halfway = warmup + (requests - warmup) / 2;
@@ -361,8 +361,10 @@ figures minapp_soak(const target& t, const std::vector<std::int64_t>& ids, std::
                     }
                 } else if (pick % 100 < 80) {
                     minapp::user_query q;
-                    q.page_size = 20;
-                    q.start.offset = static_cast<std::int64_t>(pick % 200);
+                    q.page_size(20);
+                    minapp::list_cursor at;
+                    at.offset = static_cast<std::int64_t>(pick % 200);
+                    q.start(at);
                     auto r = co_await c.list_users_page(q);
                     if (!r) {
                         failed = r.error();

@@ -20,9 +20,9 @@ namespace asio = boost::asio;
 asio::awaitable<int> run(minapp::client& client) {
     // The items come from the pager as the workers ask for them: memory stays bounded.
     minapp::user_query vips;
-    vips.filter = minapp::where::eq("vip", true);
-    vips.keyset = true;
-    vips.page_size = 1000;
+    vips.filter(minapp::where::eq("vip", true));
+    vips.keyset(true);
+    vips.page_size(1000);
     auto pager = client.list_users(vips);
     auto source = minapp::update_source::from_async(
         [&pager]() -> asio::awaitable<std::optional<minapp::user_update>> {
@@ -37,18 +37,18 @@ asio::awaitable<int> run(minapp::client& client) {
         });
 
     minapp::bulk_options options;
-    options.concurrency = 16;
-    options.on_progress = [](const minapp::bulk_progress& p) {
+    options.concurrency(16);
+    options.on_progress([](const minapp::bulk_progress& p) {
         std::cerr << "\r" << p.done << " done, " << p.failed + p.unknown << " not applied, "
                   << static_cast<int>(p.rate()) << "/s" << std::flush;
-    };
+    });
     // Outcomes stream out as they are known, instead of piling up in the report.
-    options.on_outcome = [](minapp::update_outcome&& o) {
+    options.on_outcome([](minapp::update_outcome&& o) {
         if (o.status != minapp::outcome_status::succeeded) {
             std::cout << o.id << "\t" << minapp::to_string(o.status) << "\t"
                       << o.error->diagnostics.to_string() << "\n";
         }
-    };
+    });
     auto report = (co_await minapp::update_users(client, std::move(source), options)).value();
     std::cerr << "\nbonus: " << report.totals.succeeded << " succeeded, " << report.totals.failed
               << " failed, " << report.totals.unknown << " unknown\n";
@@ -70,13 +70,13 @@ int main() {
         return 2;
     }
     minapp::client_options options;
-    options.access_token = token;
-    options.rate_limit = minapp::rate_limit{50, 10}; // shared by the listing and the updates
+    options.access_token(token);
+    options.rate_limit(minapp::rate_limit{50, 10}); // shared by the listing and the updates
     if (const char* url = std::getenv("MINAPP_BASE_URL")) {
-        options.base_url = url;
+        options.base_url(url);
     }
     if (const char* ca = std::getenv("MINAPP_CA_FILE")) {
-        options.pool.tls.ca_file = ca;
+        options.pool().tls().ca_file(ca);
     }
 
     asio::io_context ioc;

@@ -41,8 +41,8 @@ asio::awaitable<int> run(minapp::client& client, minapp::emulator::server& serve
     // Walk everything with the async generator: one page of 1000 is fetched while the previous
     // one is being processed.
     minapp::user_query query;
-    query.keyset = true;
-    query.page_size = 1000;
+    query.keyset(true);
+    query.page_size(1000);
     auto start = clock_type::now();
     auto pager = client.list_users(query);
     std::int64_t seen = 0;
@@ -85,15 +85,15 @@ asio::awaitable<int> run(minapp::client& client, minapp::emulator::server& serve
     server.faults().configure(faults);
     const auto before = client.pool_stats().requests;
     minapp::bulk_options options;
-    options.concurrency = 16;
+    options.concurrency(16);
     const bool tty = isatty(STDERR_FILENO) == 1;
-    options.on_progress = [tty](const minapp::bulk_progress& p) {
+    options.on_progress([tty](const minapp::bulk_progress& p) {
         if (tty) {
             std::cerr << "\r  updating: " << p.done << "/" << p.total.value_or(0) << "  "
                       << static_cast<int>(p.rate()) << " users/s  " << p.failed + p.unknown
                       << " not applied" << std::flush;
         }
-    };
+    });
     const auto report = (co_await minapp::update_users(client, items, options)).value();
     if (tty) {
         std::cerr << "\n";
@@ -147,11 +147,11 @@ int main(int argc, char** argv) {
     std::cout << "emulator listening on " << server.url() << " with " << users << " users\n";
 
     minapp::client_options options;
-    options.base_url = server.url();
-    options.access_token = "demo-token";
-    options.pool.tls.ca_pem = server.ca_pem(); // trust the emulator's self-signed certificate
+    options.base_url(server.url());
+    options.access_token("demo-token");
+    options.pool().tls().ca_pem(server.ca_pem()); // trust the emulator's self-signed certificate
     // One budget for everything this client sends (listing, updates, retries).
-    options.rate_limit = minapp::rate_limit{rate, 50};
+    options.rate_limit(minapp::rate_limit{rate, 50});
     minapp::client client(ioc.get_executor(), options);
 
     int status = 1;

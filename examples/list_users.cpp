@@ -16,10 +16,10 @@ namespace asio = boost::asio;
 
 asio::awaitable<int> list(minapp::client& client) {
     minapp::user_query query;
-    query.filter = minapp::where::eq("city", "广州");
-    query.order = minapp::order_by().desc("created_at");
-    query.page_size = 20;
-    query.max_items = 50;
+    query.filter(minapp::where::eq("city", "广州"));
+    query.order(minapp::order_by().desc("created_at"));
+    query.page_size(20);
+    query.max_items(50);
 
     auto pager = client.list_users(query);
     int count = 0;
@@ -47,20 +47,18 @@ int main() {
         return 2;
     }
     minapp::client_options options;
-    options.access_token = token;
+    options.access_token(token);
     if (const char* url = std::getenv("MINAPP_BASE_URL")) {
-        options.base_url = url;
+        options.base_url(url);
     }
     if (const char* ca = std::getenv("MINAPP_CA_FILE")) {
-        options.pool.tls.ca_file = ca;
+        options.pool().tls().ca_file(ca);
     }
 
     asio::io_context ioc;
     minapp::client client(ioc.get_executor(), options);
     int status = 1;
-    asio::co_spawn(ioc, list(client), [&](std::exception_ptr e, int rc) {
-        status = e ? 1 : rc;
-    });
+    asio::co_spawn(ioc, list(client), [&](std::exception_ptr e, int rc) { status = e ? 1 : rc; });
     ioc.run();
     return status;
 }

@@ -1,6 +1,7 @@
 #include <minapp/client.hpp>
 
 #include "api/client_impl.hpp"
+#include "api/endpoints.hpp"
 #include "api/json_reply.hpp"
 #include "api/pager_state.hpp"
 #include "api/query_string.hpp"
@@ -36,7 +37,9 @@ std::string item_path(const char* collection, std::int64_t id) {
     return collection + std::to_string(id) + "/";
 }
 
-std::optional<failure> check_update(const update& change, bool allow_builtin) {
+} // namespace
+
+std::optional<failure> detail::check_update(const update& change, bool allow_builtin) {
     if (!change.problem().empty()) {
         return invalid_argument("update: " + change.problem());
     }
@@ -52,6 +55,8 @@ std::optional<failure> check_update(const update& change, bool allow_builtin) {
     return std::nullopt;
 }
 
+namespace {
+
 template <class T>
 result<T> reshape(detail::parsed<T> parsed, const detail::reply& r, const char* method,
                   std::string path) {
@@ -59,7 +64,7 @@ result<T> reshape(detail::parsed<T> parsed, const detail::reply& r, const char* 
         return std::move(*parsed);
     }
     // The request was answered (and a write applied): only its body could not be read.
-    failure f{error::malformed_response, {}};
+    failure f(error::malformed_response);
     f.diagnostics.method = method;
     f.diagnostics.path = std::move(path);
     f.diagnostics.http_status = r.status;
@@ -91,39 +96,36 @@ bool is_builtin_user_field(std::string_view name) {
 
 } // namespace detail
 
-client::client(const asio::any_io_executor& executor, client_options options)
-    : impl_(std::make_shared<detail::client_impl>(executor, std::move(options))) {}
+namespace {
 
-client::~client() {
-    shutdown();
-}
+using impl_ptr = std::shared_ptr<detail::client_impl>;
 
-asio::awaitable<result<user_profile>> client::get_user(std::int64_t id) {
+asio::awaitable<result<user_profile>> get_user(impl_ptr c, std::int64_t id) {
     if (auto bad = check_id(id)) {
         co_return *bad;
     }
     call_spec spec{http::method::get, item_path(v22_profiles, id), {}, {}, true};
     const auto path = spec.path;
-    auto body = co_await impl_->call(std::move(spec));
+    auto body = co_await detail::client_impl::call(std::move(c), std::move(spec));
     if (!body) {
         co_return body.error();
     }
     co_return reshape(detail::parse_user(body->body), *body, "GET", path);
 }
 
-asio::awaitable<result<user_page>> client::list_users_page(const user_query& query) {
-    auto spec = detail::page_request(query, query.start);
+asio::awaitable<result<user_page>> list_users_page(impl_ptr c, user_query query) {
+    auto spec = detail::page_request(query, query.start());
     if (!spec) {
         co_return spec.error();
     }
-    auto body = co_await impl_->call(std::move(*spec));
+    auto body = co_await detail::client_impl::call(std::move(c), std::move(*spec));
     if (!body) {
         co_return body.error();
     }
     co_return reshape(detail::parse_user_page(body->body), *body, "GET", v22_profiles);
 }
 
-asio::awaitable<result<std::int64_t>> client::count_users(const where& filter) {
+asio::awaitable<result<std::int64_t>> count_users(impl_ptr c, where filter) {
     if (!filter.problem().empty()) {
         co_return invalid_argument("where: " + filter.problem());
     }
@@ -133,78 +135,16 @@ asio::awaitable<result<std::int64_t>> client::count_users(const where& filter) {
     }
     qs.add("limit", std::int64_t{1});
     qs.add("return_total_count", std::int64_t{1});
-    // Named, not a braced temporary inside co_await: g++ 12 miscompiles those.
     call_spec spec{http::method::get, v22_profiles, qs.str(), {}, true};
-    auto body = co_await impl_->call(std::move(spec));
+    auto body = co_await detail::client_impl::call(std::move(c), std::move(spec));
     if (!body) {
         co_return body.error();
     }
     co_return reshape(detail::parse_total_count(body->body), *body, "GET", v22_profiles);
 }
 
-user_pager client::list_users(user_query query) {
-    return user_pager(std::make_shared<detail::pager_state>(impl_, std::move(query)));
-}
-
-result<void> client::validate(const update& change) const {
-    if (auto bad = check_update(change, impl_->options().allow_builtin_field_updates)) {
-        return *bad;
-    }
-    return {};
-}
-
-asio::awaitable<result<user_profile>> client::update_user(std::int64_t id, const update& change) {
-    if (auto bad = check_id(id)) {
-        co_return *bad;
-    }
-    if (auto bad = check_update(change, impl_->options().allow_builtin_field_updates)) {
-        co_return *bad;
-    }
-    call_spec spec{
-        http::method::put, item_path(v26_profiles, id), {}, change.to_json(), change.idempotent()};
-    const auto path = spec.path;
-    auto body = co_await impl_->call(std::move(spec));
-    if (!body) {
-        co_return body.error();
-    }
-    co_return reshape(detail::parse_user(body->body), *body, "PUT", path);
-}
-
-asio::awaitable<result<batch_update_result>>
-client::update_users_batch(const where& filter, const update& change, batch_slice slice) {
-    if (!filter.problem().empty()) {
-        co_return invalid_argument("where: " + filter.problem());
-    }
-    if (auto bad = check_update(change, impl_->options().allow_builtin_field_updates)) {
-        co_return *bad;
-    }
-    if (slice.limit < 1 || slice.limit > 1000) {
-        co_return invalid_argument("batch limit must be within 1..1000, got " +
-                                   std::to_string(slice.limit));
-    }
-    if (slice.offset < 0) {
-        co_return invalid_argument("batch offset must not be negative");
-    }
-    detail::query_string qs;
-    if (!filter.matches_all()) {
-        qs.add("where", filter.to_json());
-    }
-    qs.add("limit", slice.limit);
-    qs.add("offset", slice.offset);
-    if (slice.return_total_count) {
-        qs.add("return_total_count", std::int64_t{1});
-    }
-    call_spec spec{http::method::put, v26_profiles, qs.str(), change.to_json(),
-                   change.idempotent()};
-    auto body = co_await impl_->call(std::move(spec));
-    if (!body) {
-        co_return body.error();
-    }
-    co_return reshape(detail::parse_batch_update(body->body), *body, "PUT", v26_profiles);
-}
-
-asio::awaitable<result<account_info>> client::update_account(std::int64_t id,
-                                                             const account_update& change) {
+asio::awaitable<result<account_info>> update_account(impl_ptr c, std::int64_t id,
+                                                     account_update change) {
     if (auto bad = check_id(id)) {
         co_return *bad;
     }
@@ -217,34 +157,33 @@ asio::awaitable<result<account_info>> client::update_account(std::int64_t id,
                    boost::json::serialize(change.document()),
                    true};
     const auto path = spec.path;
-    auto body = co_await impl_->call(std::move(spec));
+    auto body = co_await detail::client_impl::call(std::move(c), std::move(spec));
     if (!body) {
         co_return body.error();
     }
     co_return reshape(detail::parse_account(body->body), *body, "PUT", path);
 }
 
-asio::awaitable<result<user_v1>> client::get_user_v1(std::int64_t user_id) {
+asio::awaitable<result<user_v1>> get_user_v1(impl_ptr c, std::int64_t user_id) {
     if (auto bad = check_id(user_id)) {
         co_return *bad;
     }
     detail::query_string qs;
     qs.add("user_id", user_id);
-    // Named, not a braced temporary inside co_await: g++ 12 miscompiles those.
     call_spec spec{http::method::get, v1_profiles, qs.str(), {}, true};
-    auto body = co_await impl_->call(std::move(spec));
+    auto body = co_await detail::client_impl::call(std::move(c), std::move(spec));
     if (!body) {
         co_return body.error();
     }
     co_return reshape(detail::parse_v1_user(body->body), *body, "GET", v1_profiles);
 }
 
-asio::awaitable<result<basic_page<user_v1>>> client::list_users_v1(const v1_filter& filter) {
-    if (filter.limit < 1 || filter.limit > 1000) {
+asio::awaitable<result<basic_page<user_v1>>> list_users_v1(impl_ptr c, v1_filter filter) {
+    if (filter.limit() < 1 || filter.limit() > 1000) {
         co_return invalid_argument("limit must be within 1..1000, got " +
-                                   std::to_string(filter.limit));
+                                   std::to_string(filter.limit()));
     }
-    if (filter.offset < 0) {
+    if (filter.offset() < 0) {
         co_return invalid_argument("offset must not be negative");
     }
     detail::query_string qs;
@@ -257,54 +196,53 @@ asio::awaitable<result<basic_page<user_v1>>> client::list_users_v1(const v1_filt
             }
         }
     };
-    add("nickname", filter.nickname);
-    add("nickname__contains", filter.nickname_contains);
-    add("gender", filter.gender);
-    add("created_at__gte", filter.created_at_gte);
-    add("created_at__lte", filter.created_at_lte);
-    add("created_at__gt", filter.created_at_gt);
-    add("created_at__lt", filter.created_at_lt);
-    if (!filter.group_in.empty()) {
+    add("nickname", filter.nickname());
+    add("nickname__contains", filter.nickname_contains());
+    add("gender", filter.gender());
+    add("created_at__gte", filter.created_at_gte());
+    add("created_at__lte", filter.created_at_lte());
+    add("created_at__gt", filter.created_at_gt());
+    add("created_at__lt", filter.created_at_lt());
+    if (!filter.group_in().empty()) {
         std::string groups;
-        for (auto g : filter.group_in) {
+        for (auto g : filter.group_in()) {
             groups += (groups.empty() ? "" : ",") + std::to_string(g);
         }
         qs.add("group__in", groups);
     }
-    add("openid", filter.openid);
-    add("unionid", filter.unionid);
-    add("user_id", filter.user_id);
-    qs.add("limit", filter.limit);
-    qs.add("offset", filter.offset);
-    if (filter.order_by == v1_filter::order::created_at) {
+    add("openid", filter.openid());
+    add("unionid", filter.unionid());
+    add("user_id", filter.user_id());
+    qs.add("limit", filter.limit());
+    qs.add("offset", filter.offset());
+    if (filter.order_by() == v1_filter::order::created_at) {
         qs.add("order_by", "created_at");
-    } else if (filter.order_by == v1_filter::order::created_at_desc) {
+    } else if (filter.order_by() == v1_filter::order::created_at_desc) {
         qs.add("order_by", "-created_at");
     }
-    // Named, not a braced temporary inside co_await: g++ 12 miscompiles those.
     call_spec spec{http::method::get, v1_profiles, qs.str(), {}, true};
-    auto body = co_await impl_->call(std::move(spec));
+    auto body = co_await detail::client_impl::call(std::move(c), std::move(spec));
     if (!body) {
         co_return body.error();
     }
     co_return reshape(detail::parse_v1_page(body->body), *body, "GET", v1_profiles);
 }
 
-asio::awaitable<result<user_profile>> client::get_user_info_v1(std::int64_t id) {
+asio::awaitable<result<user_profile>> get_user_info_v1(impl_ptr c, std::int64_t id) {
     if (auto bad = check_id(id)) {
         co_return *bad;
     }
     call_spec spec{http::method::get, item_path(v1_info, id), {}, {}, true};
     const auto path = spec.path;
-    auto body = co_await impl_->call(std::move(spec));
+    auto body = co_await detail::client_impl::call(std::move(c), std::move(spec));
     if (!body) {
         co_return body.error();
     }
     co_return reshape(detail::parse_user(body->body), *body, "GET", path);
 }
 
-asio::awaitable<result<user_page>> client::list_user_info_v1(std::int64_t limit,
-                                                             std::int64_t offset) {
+asio::awaitable<result<user_page>> list_user_info_v1(impl_ptr c, std::int64_t limit,
+                                                     std::int64_t offset) {
     if (limit < 1 || limit > 1000) {
         co_return invalid_argument("limit must be within 1..1000, got " + std::to_string(limit));
     }
@@ -314,31 +252,157 @@ asio::awaitable<result<user_page>> client::list_user_info_v1(std::int64_t limit,
     detail::query_string qs;
     qs.add("limit", limit);
     qs.add("offset", offset);
-    // Named, not a braced temporary inside co_await: g++ 12 miscompiles those.
     call_spec spec{http::method::get, v1_info, qs.str(), {}, true};
-    auto body = co_await impl_->call(std::move(spec));
+    auto body = co_await detail::client_impl::call(std::move(c), std::move(spec));
     if (!body) {
         co_return body.error();
     }
     co_return reshape(detail::parse_user_page(body->body), *body, "GET", v1_info);
 }
 
-asio::awaitable<result<user_profile>> client::update_user_info_v1(std::int64_t id,
-                                                                  const update& change) {
+asio::awaitable<result<user_profile>> update_user_info_v1(impl_ptr c, std::int64_t id,
+                                                          update change) {
     if (auto bad = check_id(id)) {
         co_return *bad;
     }
-    if (auto bad = check_update(change, impl_->options().allow_builtin_field_updates)) {
+    if (auto bad = detail::check_update(change, c->options().allow_builtin_field_updates())) {
         co_return *bad;
     }
     call_spec spec{
         http::method::put, item_path(v1_info, id), {}, change.to_json(), change.idempotent()};
     const auto path = spec.path;
-    auto body = co_await impl_->call(std::move(spec));
+    auto body = co_await detail::client_impl::call(std::move(c), std::move(spec));
     if (!body) {
         co_return body.error();
     }
     co_return reshape(detail::parse_user(body->body), *body, "PUT", path);
+}
+
+} // namespace
+
+asio::awaitable<result<user_profile>> detail::update_user(impl_ptr c, std::int64_t id,
+                                                          update change) {
+    if (auto bad = check_id(id)) {
+        co_return *bad;
+    }
+    if (auto bad = check_update(change, c->options().allow_builtin_field_updates())) {
+        co_return *bad;
+    }
+    call_spec spec{
+        http::method::put, item_path(v26_profiles, id), {}, change.to_json(), change.idempotent()};
+    const auto path = spec.path;
+    auto body = co_await client_impl::call(std::move(c), std::move(spec));
+    if (!body) {
+        co_return body.error();
+    }
+    co_return reshape(parse_user(body->body), *body, "PUT", path);
+}
+
+asio::awaitable<result<batch_update_result>>
+detail::update_users_batch(impl_ptr c, where filter, update change, batch_slice slice) {
+    if (!filter.problem().empty()) {
+        co_return invalid_argument("where: " + filter.problem());
+    }
+    if (auto bad = check_update(change, c->options().allow_builtin_field_updates())) {
+        co_return *bad;
+    }
+    if (slice.limit < 1 || slice.limit > 1000) {
+        co_return invalid_argument("batch limit must be within 1..1000, got " +
+                                   std::to_string(slice.limit));
+    }
+    if (slice.offset < 0) {
+        co_return invalid_argument("batch offset must not be negative");
+    }
+    query_string qs;
+    if (!filter.matches_all()) {
+        qs.add("where", filter.to_json());
+    }
+    qs.add("limit", slice.limit);
+    qs.add("offset", slice.offset);
+    if (slice.return_total_count) {
+        qs.add("return_total_count", std::int64_t{1});
+    }
+    call_spec spec{http::method::put, v26_profiles, qs.str(), change.to_json(),
+                   change.idempotent()};
+    auto body = co_await client_impl::call(std::move(c), std::move(spec));
+    if (!body) {
+        co_return body.error();
+    }
+    co_return reshape(parse_batch_update(body->body), *body, "PUT", v26_profiles);
+}
+
+client::client(const asio::any_io_executor& executor, client_options options)
+    : impl_(std::make_shared<detail::client_impl>(executor, std::move(options))) {}
+
+client::~client() {
+    shutdown();
+}
+
+asio::awaitable<result<user_profile>> client::get_user(std::int64_t id) {
+    return minapp::get_user(impl_, id);
+}
+
+asio::awaitable<result<user_page>> client::list_users_page(user_query query) {
+    return minapp::list_users_page(impl_, std::move(query));
+}
+
+asio::awaitable<result<std::int64_t>> client::count_users(where filter) {
+    return minapp::count_users(impl_, std::move(filter));
+}
+
+asio::awaitable<result<std::int64_t>> client::count_users() {
+    return minapp::count_users(impl_, where::all());
+}
+
+user_pager client::list_users(user_query query) {
+    return user_pager(std::make_shared<detail::pager_state>(impl_, std::move(query)));
+}
+
+result<void> client::validate(const update& change) const {
+    if (auto bad = detail::check_update(change, impl_->options().allow_builtin_field_updates())) {
+        return *bad;
+    }
+    return {};
+}
+
+asio::awaitable<result<user_profile>> client::update_user(std::int64_t id, update change) {
+    return detail::update_user(impl_, id, std::move(change));
+}
+
+asio::awaitable<result<batch_update_result>> client::update_users_batch(where filter, update change,
+                                                                        batch_slice slice) {
+    return detail::update_users_batch(impl_, std::move(filter), std::move(change), slice);
+}
+
+asio::awaitable<result<batch_update_result>> client::update_users_batch(where filter,
+                                                                        update change) {
+    return detail::update_users_batch(impl_, std::move(filter), std::move(change), batch_slice{});
+}
+
+asio::awaitable<result<account_info>> client::update_account(std::int64_t id,
+                                                             account_update change) {
+    return minapp::update_account(impl_, id, std::move(change));
+}
+
+asio::awaitable<result<user_v1>> client::get_user_v1(std::int64_t user_id) {
+    return minapp::get_user_v1(impl_, user_id);
+}
+
+asio::awaitable<result<basic_page<user_v1>>> client::list_users_v1(v1_filter filter) {
+    return minapp::list_users_v1(impl_, std::move(filter));
+}
+
+asio::awaitable<result<user_profile>> client::get_user_info_v1(std::int64_t id) {
+    return minapp::get_user_info_v1(impl_, id);
+}
+
+asio::awaitable<result<user_page>> client::list_user_info_v1(std::int64_t limit,
+                                                             std::int64_t offset) {
+    return minapp::list_user_info_v1(impl_, limit, offset);
+}
+
+asio::awaitable<result<user_profile>> client::update_user_info_v1(std::int64_t id, update change) {
+    return minapp::update_user_info_v1(impl_, id, std::move(change));
 }
 
 http::pool_stats client::pool_stats() const noexcept {
@@ -350,7 +414,7 @@ std::shared_ptr<minapp::rate_limiter> client::rate_limiter() const noexcept {
 }
 
 void client::shutdown() {
-    impl_->pool().shutdown();
+    impl_->shutdown();
 }
 
 } // namespace minapp

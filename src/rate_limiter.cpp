@@ -92,6 +92,10 @@ struct rate_limiter::impl {
         bool done_ = false;
     };
 
+    // The coroutine behind rate_limiter::acquire; it owns the state, so the limiter object may
+    // go while callers wait.
+    static asio::awaitable<boost::system::error_code> acquire(std::shared_ptr<impl> state);
+
     const rate_limit limit;
     mutable std::mutex mutex;
     schedule sched;
@@ -105,7 +109,11 @@ rate_limiter::rate_limiter(rate_limit limit)
 rate_limiter::~rate_limiter() = default;
 
 asio::awaitable<boost::system::error_code> rate_limiter::acquire() {
-    const std::shared_ptr<impl> state = impl_;
+    return impl::acquire(impl_);
+}
+
+asio::awaitable<boost::system::error_code>
+rate_limiter::impl::acquire(std::shared_ptr<impl> state) {
     const auto cancel_state = co_await asio::this_coro::cancellation_state;
     if (cancel_state.cancelled() != asio::cancellation_type::none) {
         std::lock_guard lock(state->mutex);

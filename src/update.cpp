@@ -116,6 +116,13 @@ update& update::patch(std::string_view field, json::object changes) {
     return put(field, kind::patch, std::move(changes));
 }
 
+update& update::patch_value(std::string_view field, json::value changes) {
+    if (!changes.is_object()) {
+        return record("update: $update on field " + quoted(field) + " takes an object");
+    }
+    return patch(field, std::move(changes.get_object()));
+}
+
 update& update::pop_back(std::string_view field) {
     return put(field, kind::pop, 1);
 }

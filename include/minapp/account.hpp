@@ -10,6 +10,8 @@ namespace minapp {
 
 /// The account state the server returns.
 struct account_info {
+    account_info() = default;
+
     std::optional<std::string> username;
     std::optional<std::string> email;
     bool email_verified = false;

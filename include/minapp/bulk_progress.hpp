@@ -11,7 +11,7 @@ namespace minapp {
 /// (`update_where`) with a final outcome.
 struct bulk_progress {
     std::size_t done = 0;             ///< Accounted for so far (the sum of the four below).
-    std::optional<std::size_t> total; ///< The whole input, when known in advance.
+    std::optional<std::size_t> total{}; ///< The whole input, when known in advance.
     std::size_t succeeded = 0;
     std::size_t failed = 0;
     std::size_t unknown = 0;

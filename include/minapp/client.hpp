@@ -25,9 +25,11 @@ namespace minapp {
 
 namespace detail {
 class client_impl;
-}
+struct client_access;
+} // namespace detail
 
 /// Which slice of the matching users one batch update touches (`limit`/`offset` query params).
+/// A plain struct (trivially destructible, so safe inline on g++ 12): `batch_slice{.limit = 10}`.
 struct batch_slice {
     std::int64_t limit = 1000; ///< 1..1000; always sent (the docs disagree on the default).
     std::int64_t offset = 0;
@@ -42,17 +44,31 @@ struct batch_slice {
 /// field both set and unset, a URL longer than the API's 16386 characters, ...) fail with
 /// `error::invalid_argument` or `error::url_too_long` before anything is sent.
 ///
-/// Thread safety: a client may be shared by any number of coroutines on any threads; its
-/// connections live on a strand of the executor given at construction. Cancellation: a call
-/// cancelled with terminal cancellation fails with `error::cancelled`; an atomic update cancelled
-/// after it was sent fails with `error::outcome_unknown`.
+/// Arguments: every awaitable takes its arguments by value and moves them into its coroutine
+/// frame before it starts, so a call may be `co_spawn`ed with temporaries and run later. No
+/// parameter type is an aggregate with a non-trivial destructor (see README, "Compilers").
 ///
-/// Lifetime: calls in flight keep the internals alive. `shutdown()` (also run by the destructor)
-/// closes idle connections so the io_context can run out of work.
+/// Thread safety: a client may be shared by any number of coroutines on any threads. Each
+/// attempt runs on a strand of the executor given at construction (the pool's); the call
+/// completes on the caller's executor. Cancellation signals may be emitted from any thread: they
+/// are relayed onto that strand.
+///
+/// Cancellation (terminal or partial, through the calling coroutine's cancellation slot) ends
+/// the call, wherever it waits (rate limiter, pooled connection, connect, write, read, retry
+/// backoff), with `error::cancelled`, or with `error::outcome_unknown` when it was a write that
+/// may have reached the server. It never throws for cancellation. The connection it was using
+/// is closed, never returned to the pool half-read.
+///
+/// Lifetime: a call in flight holds the client's internals (pool, limiter, options), so the
+/// `client` object may be destroyed at any time. Destroying it, or calling `shutdown()`, ends
+/// every call in flight and every later one with `error::pool_shut_down` (or
+/// `error::outcome_unknown` for a write that may have been applied), closes idle connections and
+/// stops the idle reaper, so the io_context runs out of work once those calls have completed.
 class client {
 public:
     /// Throws api_error (error::invalid_origin, error::invalid_argument) for unusable options.
     client(const boost::asio::any_io_executor& executor, client_options options);
+    /// Shuts the client down (see `shutdown`).
     ~client();
     client(const client&) = delete;
     client& operator=(const client&) = delete;
@@ -60,28 +76,34 @@ public:
     /// GET /oserve/v2.2/miniapp/user_profile/:id/ — one user; error::not_found if absent.
     boost::asio::awaitable<result<user_profile>> get_user(std::int64_t id);
 
-    /// GET /oserve/v2.2/miniapp/user_profile/ — the page of `query` at `query.start`
-    /// (`page_size` users; in keyset mode ordered by id after `start.after_id`).
-    boost::asio::awaitable<result<user_page>> list_users_page(const user_query& query);
+    /// GET /oserve/v2.2/miniapp/user_profile/ — the page of `query` at `query.start()`
+    /// (`page_size` users; in keyset mode ordered by id after `start().after_id`).
+    boost::asio::awaitable<result<user_page>> list_users_page(user_query query);
 
     /// Users matching `filter`, by the count idiom `limit=1&return_total_count=1`.
-    boost::asio::awaitable<result<std::int64_t>> count_users(const where& filter = where::all());
+    boost::asio::awaitable<result<std::int64_t>> count_users(where filter);
+    /// Every user, by the count idiom.
+    boost::asio::awaitable<result<std::int64_t>> count_users();
 
-    /// All users of `query` as an async generator (see user_pager).
+    /// All users of `query` as an async generator (see user_pager). Not an awaitable: nothing
+    /// is sent until the pager's first `next()`.
     user_pager list_users(user_query query);
 
     /// PUT /oserve/v2.6/miniapp/user_profile/:id/ — field-level update; returns the whole user.
     /// Retried only if `change` is idempotent (plain sets/unsets).
-    boost::asio::awaitable<result<user_profile>> update_user(std::int64_t id, const update& change);
+    boost::asio::awaitable<result<user_profile>> update_user(std::int64_t id, update change);
 
     /// PUT /oserve/v2.6/miniapp/user_profile/?where=... — one batch request over `slice` of the
     /// users matching `filter`. HTTP 200 may still hold per-record errors: see the reply.
     boost::asio::awaitable<result<batch_update_result>>
-    update_users_batch(const where& filter, const update& change, batch_slice slice = {});
+    update_users_batch(where filter, update change, batch_slice slice);
+    /// As above over the first 1000 matching users (`batch_slice{}`).
+    boost::asio::awaitable<result<batch_update_result>> update_users_batch(where filter,
+                                                                           update change);
 
     /// PUT /oserve/v2.1/miniapp/user/account/:id/ — username, email, phone, password.
     boost::asio::awaitable<result<account_info>> update_account(std::int64_t id,
-                                                                const account_update& change);
+                                                                account_update change);
 
     /// GET /oserve/v1/miniapp/user-profile/?user_id= — a user in the v1 shape.
     [[deprecated(
@@ -91,7 +113,7 @@ public:
     /// GET /oserve/v1/miniapp/user-profile/ — the v1 list with its filters.
     [[deprecated("v1 routes are deprecated: use list_users_page or list_users (v2.2)")]] boost::
         asio::awaitable<result<basic_page<user_v1>>>
-        list_users_v1(const v1_filter& filter);
+        list_users_v1(v1_filter filter);
 
     /// GET /oserve/v1/user/info/:id/ — the older alias of get_user.
     [[deprecated("/oserve/v1/user/info/ is deprecated: use get_user (v2.2)")]] boost::asio::
@@ -108,7 +130,7 @@ public:
     [[deprecated(
         "/oserve/v1/user/info/ is deprecated: use update_user (v2.6, field-level)")]] boost::asio::
         awaitable<result<user_profile>>
-        update_user_info_v1(std::int64_t id, const update& change);
+        update_user_info_v1(std::int64_t id, update change);
 
     /// Checks `change` as the update calls do before sending anything (a problem recorded by the
     /// builder, a built-in field without `allow_builtin_field_updates`): error::invalid_argument.
@@ -120,10 +142,13 @@ public:
     /// The limiter every request of this client waits on; null without a rate limit.
     std::shared_ptr<minapp::rate_limiter> rate_limiter() const noexcept;
 
-    /// Closes idle connections and refuses new calls. Idempotent; safe from any thread.
+    /// Ends every call in flight (error::pool_shut_down, or error::outcome_unknown for a write
+    /// that may have been applied), closes idle connections and refuses new calls. Pagers and
+    /// bulk runs of this client then end with the same errors. Idempotent; safe from any thread.
     void shutdown();
 
 private:
+    friend struct detail::client_access;
     std::shared_ptr<detail::client_impl> impl_;
 };
 

@@ -10,34 +10,120 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace minapp {
 
-/// Everything a client needs; only the token is required.
-struct client_options {
+/// Everything a client needs; only the token is required. Written inline with chainable
+/// setters, each getter named like its setter:
+///
+///     minapp::client c(ex, minapp::client_options().base_url(url).access_token(token));
+///
+/// Not an aggregate on purpose: see README, "Compilers".
+class client_options {
+public:
+    client_options() = default;
+
     /// Origin of the API: https://host[:port] (or http://host:port for a local emulator).
-    std::string base_url = "https://cloud.minapp.com";
+    /// Default "https://cloud.minapp.com".
+    client_options& base_url(std::string v) {
+        base_url_ = std::move(v);
+        return *this;
+    }
+    const std::string& base_url() const noexcept { return base_url_; }
+
     /// The Open API access token, sent as "Authorization: Bearer <token>". Never logged.
-    std::string access_token;
-    /// Called before every request instead of using `access_token` when set (e.g. to pick up a
-    /// refreshed token). Must be thread-safe and cheap; it runs on the client's executor.
-    std::function<std::string()> token_provider;
-    /// X-Hydrogen-Env-ID of a test environment; empty for production.
-    std::string env_id;
-    /// Deadline of one attempt (connect, TLS handshake, write, read); retries get a fresh one.
-    std::chrono::milliseconds request_timeout{30'000};
-    /// Connection pool, TLS and User-Agent settings.
-    http::pool_options pool;
-    /// Retry settings.
-    retry_policy retry;
-    /// A request budget for this client: every attempt (retries included) of every call, listing
-    /// and updates alike, waits for its turn. Unset: no client-side limit.
-    std::optional<minapp::rate_limit> rate_limit;
+    client_options& access_token(std::string v) {
+        access_token_ = std::move(v);
+        return *this;
+    }
+    const std::string& access_token() const noexcept { return access_token_; }
+
+    /// Used instead of `access_token` when set: called before every attempt of every call (a
+    /// retry picks up a refreshed token), on the client's internal strand, so it must be cheap
+    /// and must not block; it may be called from any thread that runs the executor.
+    client_options& token_provider(std::function<std::string()> v) {
+        token_provider_ = std::move(v);
+        return *this;
+    }
+    const std::function<std::string()>& token_provider() const noexcept { return token_provider_; }
+
+    /// X-Hydrogen-Env-ID of a test environment; empty (default) for production.
+    client_options& env_id(std::string v) {
+        env_id_ = std::move(v);
+        return *this;
+    }
+    const std::string& env_id() const noexcept { return env_id_; }
+
+    /// Deadline of one attempt: waiting for a pooled connection, connect, TLS handshake, write
+    /// and read (default 30 s); a retry gets a fresh one. This is the only request timeout a
+    /// client uses: `pool_options::request_timeout` applies to a bare `connection_pool` only.
+    client_options& request_timeout(std::chrono::milliseconds v) {
+        request_timeout_ = v;
+        return *this;
+    }
+    std::chrono::milliseconds request_timeout() const noexcept { return request_timeout_; }
+
+    /// Connection pool, TLS and User-Agent settings: `options.pool().tls().ca_pem(pem)`, or
+    /// `.pool(http::pool_options().max_connections(32))`.
+    client_options& pool(http::pool_options v) {
+        pool_ = std::move(v);
+        return *this;
+    }
+    const http::pool_options& pool() const noexcept { return pool_; }
+    http::pool_options& pool() noexcept { return pool_; }
+
+    /// Retry settings: `.retry({.max_attempts = 2})` (retry_policy is a plain struct).
+    client_options& retry(retry_policy v) {
+        retry_ = v;
+        return *this;
+    }
+    const retry_policy& retry() const noexcept { return retry_; }
+    retry_policy& retry() noexcept { return retry_; }
+
+    /// A request budget for this client: every attempt (retries included) of every call,
+    /// listing and updates alike, waits for its turn, e.g. `.rate_limit({.per_second = 200,
+    /// .burst = 20})`. Unset (default): no client-side limit.
+    client_options& rate_limit(minapp::rate_limit v) {
+        rate_limit_ = v;
+        return *this;
+    }
+    const std::optional<minapp::rate_limit>& rate_limit() const noexcept { return rate_limit_; }
+    /// Removes the request budget set by `rate_limit`.
+    client_options& no_rate_limit() {
+        rate_limit_.reset();
+        return *this;
+    }
+
     /// A limiter shared with other clients (takes precedence over `rate_limit`).
-    std::shared_ptr<rate_limiter> shared_rate_limiter;
+    client_options& shared_rate_limiter(std::shared_ptr<minapp::rate_limiter> v) {
+        shared_rate_limiter_ = std::move(v);
+        return *this;
+    }
+    const std::shared_ptr<minapp::rate_limiter>& shared_rate_limiter() const noexcept {
+        return shared_rate_limiter_;
+    }
+
     /// Refuse updates of built-in fields (id, nickname, `_`-prefixed, ...) before sending, as the
-    /// Open API answers 400 for them (notes §6.4). Set to true only if the server's policy differs.
-    bool allow_builtin_field_updates = false;
+    /// Open API answers 400 for them (notes §6.4). Default false; set to true only if the
+    /// server's policy differs.
+    client_options& allow_builtin_field_updates(bool v) {
+        allow_builtin_field_updates_ = v;
+        return *this;
+    }
+    bool allow_builtin_field_updates() const noexcept { return allow_builtin_field_updates_; }
+
+private:
+    std::string base_url_ = "https://cloud.minapp.com";
+    std::string access_token_;
+    std::function<std::string()> token_provider_;
+    std::string env_id_;
+    std::chrono::milliseconds request_timeout_{30'000};
+    http::pool_options pool_;
+    retry_policy retry_;
+    std::optional<minapp::rate_limit> rate_limit_;
+    std::shared_ptr<minapp::rate_limiter> shared_rate_limiter_;
+    bool allow_builtin_field_updates_ = false;
 };
 
 } // namespace minapp

@@ -12,6 +12,8 @@ namespace minapp {
 
 /// The `meta` object of a list reply (notes §5.5).
 struct page_meta {
+    page_meta() = default;
+
     std::int64_t limit = 0;
     std::int64_t offset = 0;
     std::optional<std::string> next; ///< Root-relative link; only its presence is used.
@@ -22,6 +24,8 @@ struct page_meta {
 /// One page of users.
 template <class User>
 struct basic_page {
+    basic_page() = default;
+
     page_meta meta;
     std::vector<User> objects;
 };

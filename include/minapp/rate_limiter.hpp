@@ -52,8 +52,8 @@ struct rate_limiter_stats {
 /// guarded by one mutex, held only for short bookkeeping, never across a wait. A caller sleeps on
 /// a timer of its own coroutine's executor and resumes there.
 ///
-/// Lifetime: callers asleep in `acquire()` keep the shared state alive, so the limiter object may
-/// be destroyed before they finish; they still complete at their reserved instants.
+/// Lifetime: callers of `acquire()` keep the shared state alive, so the limiter object may be
+/// destroyed before they finish; they still complete at their reserved instants.
 class rate_limiter {
 public:
     /// Throws std::invalid_argument when `limit` is out of the ranges documented on `rate_limit`.
@@ -64,7 +64,8 @@ public:
 
     /// Completes, with a success code, once the caller's request may go. Callers go in the order
     /// of their calls; one that need not wait (its instant has come and nobody is queued)
-    /// completes without suspending. The limiter must be alive when the call starts.
+    /// completes without suspending. The call holds the limiter's state, so the limiter object
+    /// may be destroyed before it starts or while it waits.
     ///
     /// Cancellation: terminal cancellation of the calling coroutine ends the wait at once with
     /// `error::cancelled` (also when it is already cancelled at the call). The reservation is

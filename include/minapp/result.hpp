@@ -11,11 +11,14 @@
 #include <boost/system/system_error.hpp>
 
 #include <string>
+#include <utility>
 
 namespace minapp {
 
 /// What is known about a failed call. Never contains the access token or other header values.
 struct diagnostics {
+    diagnostics() = default;
+
     unsigned http_status = 0;   ///< HTTP status of the last response; 0 when none arrived.
     std::string server_message; ///< The server's `error_msg`, else `message`, else raw body text
                                 ///< (truncated to 512 bytes).
@@ -31,6 +34,11 @@ struct diagnostics {
 
 /// A failed call: the stable code (a `minapp::error`) and its diagnostics.
 struct failure {
+    failure() = default;
+    failure(boost::system::error_code error, minapp::diagnostics details = {})
+        : code(error)
+        , diagnostics(std::move(details)) {}
+
     boost::system::error_code code;
     minapp::diagnostics diagnostics;
 };

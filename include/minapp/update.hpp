@@ -1,6 +1,8 @@
 // Builder of update documents, the bodies of the single and batch user updates (notes §6).
 #pragma once
 
+#include <minapp/json_values.hpp>
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -27,6 +29,13 @@ namespace minapp {
 /// empty, no leading '$' (the server would read an operator), no '.' (dotted paths are not
 /// supported). Numbers must be finite (Boost.JSON would write NaN or Infinity, which is not
 /// JSON). A value nests at most `max_value_depth` levels of arrays and objects.
+///
+/// Values: every operation takes what callers hold, anything `boost::json::value_from`
+/// converts (see `json_convertible`: `std::string`, numbers, `std::vector<T>`, `std::map`,
+/// `std::optional<T>`, own types with `tag_invoke`), or a `boost::json::value` itself. Braced
+/// lists (`set("tags", {"a", "b"})`) work outside `co_await`; inside a `co_await` expression
+/// g++ 12 cannot compile an initializer list, so write `minapp::json_array("a", "b")` and
+/// `minapp::json_object("k", v)` there.
 class update {
 public:
     /// Deepest nesting of a value: its place in the body (`{"$set":{"f":{"$op":value}}}`) adds
@@ -40,6 +49,12 @@ public:
     /// Sets the field to `v`. An object holding a key that starts with '$' is a problem: the
     /// server would read it as an operator (use the operator functions instead).
     update& set(std::string_view field, boost::json::value v);
+    /// Sets the field to `boost::json::value_from(v)`.
+    template <json_convertible T>
+    requires(!std::same_as<std::remove_cvref_t<T>, boost::json::value>) update& set(
+        std::string_view field, T&& v) {
+        return set(field, boost::json::value_from(std::forward<T>(v)));
+    }
     /// Clears the field (`"$unset":{"f":""}`).
     update& unset(std::string_view field);
     /// Adds `by` atomically (`{"$incr_by":by}`); negative to decrement. Integers stay integers.
@@ -66,26 +81,49 @@ public:
     update& append(std::string_view field, boost::json::value item);
     /// Appends the listed items: lets `append("tags", {"a", "b"})` pick the list meaning.
     update& append(std::string_view field, std::initializer_list<boost::json::value_ref> items);
-    /// Appends one number or boolean, wrapped into `[v]`. Without this overload a number would
-    /// be ambiguous, since json::array converts implicitly from a count (of nulls).
-    template <std::convertible_to<std::size_t> T>
-    update& append(std::string_view field, T item) {
-        return append(field, boost::json::value(item));
+    /// Appends `boost::json::value_from(item)` as `append(field, json::value)` does: a list
+    /// (`std::vector<T>`, ...) is the list of items, anything else one item. A number is one
+    /// item, never a count (json::array's implicit count constructor is not involved).
+    template <json_convertible T>
+    requires(!std::same_as<std::remove_cvref_t<T>, boost::json::value> &&
+             !std::same_as<std::remove_cvref_t<T>, boost::json::array>)
+        update& append(std::string_view field, T&& item) {
+        return append(field, boost::json::value_from(std::forward<T>(item)));
     }
     /// Appends the items not already present (`{"$append_unique":[...]}`).
     update& append_unique(std::string_view field, boost::json::array items);
+    /// Appends the items of a list (`std::vector<T>`, `std::set<T>`, ...) not already present.
+    template <json_list T>
+    requires(!std::same_as<std::remove_cvref_t<T>, boost::json::array>) update& append_unique(
+        std::string_view field, T&& items) {
+        return append_unique(field,
+                             std::move(boost::json::value_from(std::forward<T>(items)).as_array()));
+    }
     /// A number would silently become an array of that many nulls (json::array converts
     /// implicitly from a count): refused at compile time; pass a list.
     template <std::convertible_to<std::size_t> T>
     update& append_unique(std::string_view field, T item) = delete;
     /// Removes every element equal to one of `items` (`{"$remove":[...]}`).
     update& remove(std::string_view field, boost::json::array items);
+    /// Removes the elements of a list (`std::vector<T>`, ...).
+    template <json_list T>
+    requires(!std::same_as<std::remove_cvref_t<T>, boost::json::array>) update& remove(
+        std::string_view field, T&& items) {
+        return remove(field, std::move(boost::json::value_from(std::forward<T>(items)).as_array()));
+    }
     /// Refused at compile time, as for `append_unique`.
     template <std::convertible_to<std::size_t> T>
     update& remove(std::string_view field, T item) = delete;
     /// Merges `changes` into an object field (`{"$update":{...}}`): top-level keys replaced or
     /// added. Every key must match `^[A-Za-z][A-Za-z0-9_]*$`.
     update& patch(std::string_view field, boost::json::object changes);
+    /// Merges `boost::json::value_from(changes)` (a `std::map<std::string, T>`, an own type...),
+    /// which must be an object.
+    template <json_convertible T>
+    requires(!std::same_as<std::remove_cvref_t<T>, boost::json::object>) update& patch(
+        std::string_view field, T&& changes) {
+        return patch_value(field, boost::json::value_from(std::forward<T>(changes)));
+    }
     /// Drops the last element of an array field (`{"$pop":1}`).
     update& pop_back(std::string_view field);
     /// Drops the first element of an array field (`{"$pop":-1}`).
@@ -130,6 +168,7 @@ private:
 
     update& put(std::string_view field, kind what, boost::json::value operand);
     update& record(std::string problem);
+    update& patch_value(std::string_view field, boost::json::value changes);
     void read_field(std::string_view field, const boost::json::value& v);
 
     std::vector<operation> ops_;

@@ -13,6 +13,8 @@ namespace minapp {
 /// built-in keeps its default; every key that is not a typed built-in (custom fields, `_group`,
 /// `user_id`, keys added by the server later) is kept in `custom_fields`, never dropped.
 struct user_profile {
+    user_profile() = default;
+
     std::int64_t id = 0; ///< _userprofile.id (int64: real ids exceed 2^32).
     std::string nickname;
     std::string avatar;

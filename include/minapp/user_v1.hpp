@@ -11,6 +11,8 @@ namespace minapp {
 /// A user as `/oserve/v1/miniapp/user-profile/` returns it. Here `id` is a legacy profile id and
 /// `user_id` is the real _userprofile.id (notes §2.2). Custom fields are not part of v1.
 struct user_v1 {
+    user_v1() = default;
+
     std::int64_t id = 0;      ///< Legacy profile id.
     std::int64_t user_id = 0; ///< The _userprofile.id used by every v2 endpoint.
     std::string nickname;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <minapp/geo.hpp>
+#include <minapp/json_values.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -29,6 +30,11 @@ namespace minapp {
 /// name is not empty, does not start with '$' and contains no '.' (dotted paths are not
 /// supported, notes §4.1); `_group` accepts only `$in` (notes §4.2, use `in_groups`); numbers
 /// are finite (Boost.JSON would write NaN or Infinity, which is not JSON).
+///
+/// Values: each factory takes what callers hold, anything `boost::json::value_from` converts
+/// (see `json_convertible`), or a `boost::json::value`; the list operators take a list (see
+/// `json_list`). Inside a `co_await` expression write lists as `minapp::json_array(...)`, not as
+/// braced initializer lists, which g++ 12 cannot compile there.
 class where {
 public:
     /// Matches every user: `{}`.
@@ -51,12 +57,68 @@ public:
     /// `{"f":{"$gte":v}}`. `v` must be a number, or an ISO-8601 string for a date field.
     static where gte(std::string_view field, boost::json::value v);
 
+    /// `eq` of `boost::json::value_from(v)` (a `std::string`, an `std::optional<T>`, ...).
+    template <json_convertible T>
+    requires(!std::same_as<std::remove_cvref_t<T>, boost::json::value>) static where
+        eq(std::string_view field, T&& v) {
+        return eq(field, boost::json::value_from(std::forward<T>(v)));
+    }
+    /// `ne` of `boost::json::value_from(v)`.
+    template <json_convertible T>
+    requires(!std::same_as<std::remove_cvref_t<T>, boost::json::value>) static where
+        ne(std::string_view field, T&& v) {
+        return ne(field, boost::json::value_from(std::forward<T>(v)));
+    }
+    /// `lt` of `boost::json::value_from(v)`.
+    template <json_convertible T>
+    requires(!std::same_as<std::remove_cvref_t<T>, boost::json::value>) static where
+        lt(std::string_view field, T&& v) {
+        return lt(field, boost::json::value_from(std::forward<T>(v)));
+    }
+    /// `lte` of `boost::json::value_from(v)`.
+    template <json_convertible T>
+    requires(!std::same_as<std::remove_cvref_t<T>, boost::json::value>) static where
+        lte(std::string_view field, T&& v) {
+        return lte(field, boost::json::value_from(std::forward<T>(v)));
+    }
+    /// `gt` of `boost::json::value_from(v)`.
+    template <json_convertible T>
+    requires(!std::same_as<std::remove_cvref_t<T>, boost::json::value>) static where
+        gt(std::string_view field, T&& v) {
+        return gt(field, boost::json::value_from(std::forward<T>(v)));
+    }
+    /// `gte` of `boost::json::value_from(v)`.
+    template <json_convertible T>
+    requires(!std::same_as<std::remove_cvref_t<T>, boost::json::value>) static where
+        gte(std::string_view field, T&& v) {
+        return gte(field, boost::json::value_from(std::forward<T>(v)));
+    }
+
     /// `{"f":{"$in":[...]}}`: the value is one of `values` (an array field: shares an element).
     static where in(std::string_view field, boost::json::array values);
     /// `{"f":{"$nin":[...]}}`: the negation of `in`.
     static where nin(std::string_view field, boost::json::array values);
     /// `{"f":{"$all":[...]}}`: an array field holding every one of `values`.
     static where contains_all(std::string_view field, boost::json::array values);
+    /// `in` over a list (`std::vector<T>`, `std::set<T>`, ...).
+    template <json_list T>
+    requires(!std::same_as<std::remove_cvref_t<T>, boost::json::array>) static where
+        in(std::string_view field, T&& values) {
+        return in(field, std::move(boost::json::value_from(std::forward<T>(values)).as_array()));
+    }
+    /// `nin` over a list.
+    template <json_list T>
+    requires(!std::same_as<std::remove_cvref_t<T>, boost::json::array>) static where
+        nin(std::string_view field, T&& values) {
+        return nin(field, std::move(boost::json::value_from(std::forward<T>(values)).as_array()));
+    }
+    /// `contains_all` over a list.
+    template <json_list T>
+    requires(!std::same_as<std::remove_cvref_t<T>, boost::json::array>) static where
+        contains_all(std::string_view field, T&& values) {
+        return contains_all(field,
+                            std::move(boost::json::value_from(std::forward<T>(values)).as_array()));
+    }
     /// A number passed where a list is expected would silently become an array of that many
     /// nulls (json::array converts implicitly from a count): refused at compile time.
     template <std::convertible_to<std::size_t> T>

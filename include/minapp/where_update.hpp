@@ -12,31 +12,68 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace minapp {
 
 class client;
 
-/// How `update_where` runs.
-struct where_update_options {
-    /// Batch requests in flight at once, >= 1.
-    std::size_t concurrency = 4;
-    /// Users per slice, 1..1000. Slices are also cut short so that the request URL (which
-    /// carries the ids) stays within the API's limit.
-    std::size_t slice_size = 1000;
+/// How `update_where` runs: chainable setters, each getter named like its setter,
+/// `where_update_options().concurrency(8)`. Not an aggregate on purpose: see README,
+/// "Compilers".
+class where_update_options {
+public:
+    where_update_options() = default;
+
+    /// Batch requests in flight at once, >= 1 (default 4).
+    where_update_options& concurrency(std::size_t v) {
+        concurrency_ = v;
+        return *this;
+    }
+    std::size_t concurrency() const noexcept { return concurrency_; }
+
+    /// Users per slice, 1..1000 (default 1000). Slices are also cut short so that the request
+    /// URL (which carries the ids) stays within the API's limit.
+    where_update_options& slice_size(std::size_t v) {
+        slice_size_ = v;
+        return *this;
+    }
+    std::size_t slice_size() const noexcept { return slice_size_; }
+
     /// Progress callback (on the run's strand): at most once per `progress_interval`, and once
     /// at the end. `done` counts users of finished slices; `total` is unknown.
-    std::function<void(const bulk_progress&)> on_progress;
-    std::chrono::milliseconds progress_interval{250};
+    where_update_options& on_progress(std::function<void(const bulk_progress&)> v) {
+        on_progress_ = std::move(v);
+        return *this;
+    }
+    const std::function<void(const bulk_progress&)>& on_progress() const noexcept {
+        return on_progress_;
+    }
+
+    /// Least time between two progress callbacks (default 250 ms).
+    where_update_options& progress_interval(std::chrono::milliseconds v) {
+        progress_interval_ = v;
+        return *this;
+    }
+    std::chrono::milliseconds progress_interval() const noexcept { return progress_interval_; }
+
+private:
+    std::size_t concurrency_ = 4;
+    std::size_t slice_size_ = 1000;
+    std::function<void(const bulk_progress&)> on_progress_;
+    std::chrono::milliseconds progress_interval_{250};
 };
 
 /// A slice whose batch request failed as a whole.
 struct slice_failure {
+    slice_failure() = default;
+
     std::vector<std::int64_t> ids;                  ///< The users of the slice.
     outcome_status status = outcome_status::failed; ///< failed, unknown or not_attempted.
     minapp::failure error;
@@ -44,6 +81,8 @@ struct slice_failure {
 
 /// The aggregated account of an `update_where` run.
 struct where_update_report {
+    where_update_report() = default;
+
     std::size_t matched = 0;   ///< Users found matching by the walk (the ids put in slices).
     std::size_t succeeded = 0; ///< Users the server reports as updated (`succeed`).
     /// Users of completed slices that were neither updated nor reported as errors: they
@@ -77,9 +116,13 @@ struct where_update_report {
 /// ends as `unknown`. A listing failure stops the walk (reported in `listing_error`).
 ///
 /// Cancellation: as `update_users` (slices on the wire are aborted; the call still completes
-/// with the report, `cancelled` set). The client must outlive the call.
-boost::asio::awaitable<result<where_update_report>> update_where(client& c, const where& filter,
-                                                                 const update& change,
-                                                                 where_update_options options = {});
+/// with the report, `cancelled` set). Lifetime: as `update_users`; the arguments are moved into
+/// the call.
+boost::asio::awaitable<result<where_update_report>>
+update_where(client& c, where filter, update change, where_update_options options);
+
+/// `update_where` with the default options.
+boost::asio::awaitable<result<where_update_report>> update_where(client& c, where filter,
+                                                                 update change);
 
 } // namespace minapp

@@ -1,11 +1,15 @@
 #include "client_impl.hpp"
 
+#include "../http/pool_access.hpp"
 #include "json_reply.hpp"
 #include "retry_decisions.hpp"
 
+#include <minapp/client.hpp>
 #include <minapp/error.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -13,47 +17,22 @@
 namespace minapp::detail {
 
 namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
 
 namespace {
 
 // The API answers 502 beyond this many characters of URL (notes §1.4).
 constexpr std::size_t max_url_length = 16386;
 
-const char* method_name(http::method m) {
-    switch (m) {
-    case http::method::get:
-        return "GET";
-    case http::method::put:
-        return "PUT";
-    case http::method::post:
-        return "POST";
-    case http::method::delete_:
-        return "DELETE";
-    }
-    return "?";
-}
-
 http::origin checked_origin(const std::string& base_url) {
     auto origin = http::parse_origin(base_url);
     if (!origin) {
-        throw api_error(failure{origin.error(),
-                                {0,
-                                 {},
-                                 {},
-                                 {},
-                                 "base_url '" + base_url +
-                                     "' is not https://host[:port] "
-                                     "or http://host:port",
-                                 false,
-                                 0}});
+        failure f(origin.error());
+        f.diagnostics.detail =
+            "base_url '" + base_url + "' is not https://host[:port] or http://host:port";
+        throw api_error(std::move(f));
     }
     return *origin;
-}
-
-http::pool_options pool_options_of(const client_options& o) {
-    auto p = o.pool;
-    p.request_timeout = o.request_timeout;
-    return p;
 }
 
 bool ambiguous_transport_failure(const boost::system::error_code& ec) {
@@ -74,10 +53,35 @@ std::string redacted(std::string body, const std::string& token) {
     return body;
 }
 
+std::string joined(const std::string& first, const std::string& second) {
+    if (second.empty()) {
+        return first;
+    }
+    return first + " (" + second + ")";
+}
+
+bool cancelled(const asio::cancellation_state& state) {
+    return state.cancelled() != asio::cancellation_type::none;
+}
+
 } // namespace
 
+const char* method_name(http::method m) noexcept {
+    switch (m) {
+    case http::method::get:
+        return "GET";
+    case http::method::put:
+        return "PUT";
+    case http::method::post:
+        return "POST";
+    case http::method::delete_:
+        return "DELETE";
+    }
+    return "?";
+}
+
 failure invalid_argument(std::string detail, const call_spec* spec) {
-    failure f{error::invalid_argument, {}};
+    failure f(error::invalid_argument);
     f.diagnostics.detail = std::move(detail);
     if (spec != nullptr) {
         f.diagnostics.method = method_name(spec->method);
@@ -89,20 +93,20 @@ failure invalid_argument(std::string detail, const call_spec* spec) {
 client_impl::client_impl(const asio::any_io_executor& ex, client_options options)
     : executor_(ex)
     , options_(std::move(options))
-    , pool_(ex, checked_origin(options_.base_url), pool_options_of(options_))
-    , limiter_(options_.shared_rate_limiter ? options_.shared_rate_limiter
-               : options_.rate_limit        ? std::make_shared<rate_limiter>(*options_.rate_limit)
-                                            : nullptr)
-    , budget_(options_.retry.budget_max_tokens, options_.retry.budget_token_ratio)
+    , pool_(ex, checked_origin(options_.base_url()), options_.pool())
+    , limiter_(options_.shared_rate_limiter() ? options_.shared_rate_limiter()
+               : options_.rate_limit() ? std::make_shared<rate_limiter>(*options_.rate_limit())
+                                       : nullptr)
+    , budget_(options_.retry().budget_max_tokens, options_.retry().budget_token_ratio)
     , origin_length_(pool_.target().to_string().size())
-    , jitter_(options_.retry.jitter_seed) {
-    if (options_.access_token.empty() && !options_.token_provider) {
+    , jitter_(options_.retry().jitter_seed) {
+    if (options_.access_token().empty() && !options_.token_provider()) {
         throw api_error(invalid_argument("an access token (or a token provider) is required"));
     }
-    if (options_.retry.max_attempts < 1) {
+    if (options_.retry().max_attempts < 1) {
         throw api_error(invalid_argument("retry.max_attempts must be at least 1"));
     }
-    const auto& r = options_.retry;
+    const auto& r = options_.retry();
     if (r.budget_max_tokens > 0 && !(r.budget_token_ratio > 0 && r.budget_token_ratio <= 1)) {
         throw api_error(invalid_argument("retry.budget_token_ratio must be within (0, 1]"));
     }
@@ -113,37 +117,79 @@ double client_impl::next_jitter() {
     return std::uniform_real_distribution<double>(0.0, 1.0)(jitter_);
 }
 
-asio::awaitable<result<reply>> client_impl::call(call_spec spec) {
+void client_impl::shutdown() {
+    if (closing_.exchange(true)) {
+        return;
+    }
+    asio::dispatch(http::detail::pool_access::strand(pool_), [self = shared_from_this()] {
+        self->shut_down_ = true;
+        // Cancelling completes nothing inline (handlers are posted), so the list stays intact.
+        for (auto& call : self->active_) {
+            call.signal.emit(asio::cancellation_type::terminal);
+        }
+        self->pool_.shutdown(); // on this strand already: runs inline
+    });
+}
+
+asio::awaitable<result<reply>> client_impl::call(std::shared_ptr<client_impl> self,
+                                                 call_spec spec) {
+    failure f;
+    f.diagnostics.method = method_name(spec.method);
+    f.diagnostics.path = spec.path;
+    const std::size_t url_length =
+        self->origin_length_ + spec.path.size() + (spec.query.empty() ? 0 : spec.query.size() + 1);
+    if (url_length > max_url_length) {
+        f.code = error::url_too_long;
+        f.diagnostics.detail =
+            "URL of " + std::to_string(url_length) + " characters; the API accepts at most 16386";
+        co_return f;
+    }
+    if (self->closing_.load()) {
+        f.code = error::pool_shut_down;
+        f.diagnostics.detail = "the client was shut down";
+        co_return f;
+    }
+    // Checked before the first suspension: co_await would throw for a cancellation that
+    // landed before the call.
+    if (cancelled(co_await asio::this_coro::cancellation_state)) {
+        f.code = error::cancelled;
+        f.diagnostics.detail = "cancelled before the call started";
+        co_return f;
+    }
+    auto relay = std::make_shared<asio::cancellation_signal>();
+    auto run = self->attempts(std::move(spec), relay.get());
+    co_return co_await run_on_strand(http::detail::pool_access::strand(self->pool_), std::move(run),
+                                     std::move(relay));
+}
+
+asio::awaitable<result<reply>> client_impl::attempts(call_spec spec,
+                                                     asio::cancellation_signal* relay) {
+    // Errors are values on this strand: a cancellation must end the call, never throw out of a
+    // later co_await. Partial cancellation ends a call as terminal does.
+    co_await asio::this_coro::throw_if_cancelled(false);
+    co_await asio::this_coro::reset_cancellation_state(asio::enable_partial_cancellation());
+    const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
+    active_call registration(*relay);
+    active_.push_back(registration);
+
     failure f;
     f.diagnostics.method = method_name(spec.method);
     f.diagnostics.path = spec.path;
 
-    std::string target = spec.path;
+    http::request request(spec.method, spec.path);
     if (!spec.query.empty()) {
-        target += '?';
-        target += spec.query;
+        request.target += '?';
+        request.target += spec.query;
     }
-    if (origin_length_ + target.size() > max_url_length) {
-        f.code = error::url_too_long;
-        f.diagnostics.detail = "URL of " + std::to_string(origin_length_ + target.size()) +
-                               " characters; the API accepts at most 16386";
-        co_return f;
-    }
-
-    http::request request;
-    request.method = spec.method;
-    request.target = std::move(target);
     request.idempotent = spec.idempotent;
-    const std::string token =
-        options_.token_provider ? options_.token_provider() : options_.access_token;
-    request.headers.push_back({"Authorization", "Bearer " + token});
-    if (!options_.env_id.empty()) {
-        request.headers.push_back({"X-Hydrogen-Env-ID", options_.env_id});
+    if (!options_.env_id().empty()) {
+        request.headers.emplace_back("X-Hydrogen-Env-ID", options_.env_id());
     }
     if (!spec.body.empty() || spec.method == http::method::put) {
-        request.headers.push_back({"Content-Type", "application/json"});
+        request.headers.emplace_back("Content-Type", "application/json");
         request.body = std::move(spec.body);
     }
+    const bool write = spec.method != http::method::get;
 
     // A write whose answer was lost may have been applied even if a later attempt is refused:
     // its caller must hear "unknown", not the last attempt's error.
@@ -151,52 +197,74 @@ asio::awaitable<result<reply>> client_impl::call(call_spec spec) {
     const auto give_up = [&f, &may_have_applied]() -> failure {
         if (may_have_applied && f.code != error::outcome_unknown) {
             f.diagnostics.detail =
-                "an earlier attempt may have been applied; the last one "
-                "failed with: " +
-                f.code.message() +
-                (f.diagnostics.detail.empty() ? std::string() : " (" + f.diagnostics.detail + ")");
+                joined("an earlier attempt may have been applied; the last one failed with: " +
+                           f.code.message(),
+                       f.diagnostics.detail);
             f.code = error::outcome_unknown;
         }
         return f;
     };
-    const auto& policy = options_.retry;
-    for (int attempt = 1;; ++attempt) {
-        auto admitted_at = std::chrono::steady_clock::now();
-        if (limiter_) {
-            // The result is named before it is tested: g++ 12 miscompiles a co_await inside a
-            // condition.
-            const boost::system::error_code waited = co_await limiter_->acquire();
-            if (waited) {
-                f.code = error::cancelled;
-                f.diagnostics.detail = "cancelled while waiting for the rate limiter";
-                f.diagnostics.attempts = attempt - 1;
-                co_return give_up();
-            }
-            admitted_at = std::chrono::steady_clock::now();
+    // The call ends because its caller cancelled it or the client shut down, `where` it waited.
+    const auto stop = [&](const char* where) -> failure {
+        const bool by_shutdown = shut_down_;
+        f.code = by_shutdown ? error::pool_shut_down : error::cancelled;
+        f.diagnostics.http_status = 0;
+        f.diagnostics.server_message.clear();
+        f.diagnostics.detail =
+            std::string(by_shutdown ? "the client was shut down" : "cancelled") + " while " + where;
+        if (write && may_have_applied) {
+            f.diagnostics.detail += "; the write may have reached the server";
+            f.code = error::outcome_unknown;
         }
-        auto sent = co_await pool_.send(request);
-        f.diagnostics.attempts = attempt;
+        return f;
+    };
+
+    const auto& policy = options_.retry();
+    int sent_attempts = 0;
+    for (int attempt = 1;; ++attempt) {
+        if (shut_down_ || cancelled(cancel_state)) {
+            co_return stop(attempt == 1 ? "starting" : "retrying");
+        }
+        const std::string token =
+            options_.token_provider() ? options_.token_provider()() : options_.access_token();
+        request.headers.emplace_back("Authorization", "Bearer " + token);
+        auto admitted_at = clock::now();
+        if (limiter_) {
+            const boost::system::error_code waited = co_await limiter_->acquire();
+            if (waited || shut_down_) {
+                co_return stop("waiting for the rate limiter");
+            }
+            admitted_at = clock::now();
+        }
+        auto sent = co_await http::detail::pool_access::send_on_strand(
+            pool_, request, clock::now() + options_.request_timeout());
+        request.headers.pop_back(); // the Authorization header of this attempt
+        sent_attempts += sent.info.attempts;
+        f.diagnostics.attempts = sent_attempts;
         f.diagnostics.request_sent = f.diagnostics.request_sent || sent.info.request_sent;
-        if (sent.info.earlier_attempt_unanswered && spec.method != http::method::get) {
+        if (sent.info.earlier_attempt_unanswered && write) {
             may_have_applied = true;
         }
         retry_verdict verdict;
         std::optional<std::chrono::milliseconds> retry_after;
         if (sent.ec) {
+            const bool ambiguous = sent.info.request_sent && ambiguous_transport_failure(sent.ec);
+            if (ambiguous && write) {
+                may_have_applied = true;
+            }
+            if (sent.ec == error::cancelled || (shut_down_ && sent.ec == error::pool_shut_down)) {
+                co_return stop(sent.info.request_sent ? "waiting for the answer"
+                                                      : "waiting for a connection");
+            }
             f.diagnostics.detail = sent.info.detail;
             f.diagnostics.http_status = 0;
             f.diagnostics.server_message.clear();
             verdict = decide_retry(sent.ec, 0, sent.info.request_sent, spec.idempotent);
-            const bool ambiguous = sent.info.request_sent && ambiguous_transport_failure(sent.ec);
-            if (ambiguous && spec.method != http::method::get) {
-                may_have_applied = true;
-            }
             if (!spec.idempotent && ambiguous) {
                 // An atomic update may have been applied: say so instead of a transport error.
                 f.code = error::outcome_unknown;
                 f.diagnostics.detail =
-                    sent.ec.message() +
-                    (sent.info.detail.empty() ? std::string() : ": " + sent.info.detail);
+                    sent.ec.message() + (sent.info.detail.empty() ? "" : ": " + sent.info.detail);
                 co_return f;
             }
             f.code = sent.ec;
@@ -210,7 +278,7 @@ asio::awaitable<result<reply>> client_impl::call(call_spec spec) {
                 reply r;
                 r.body = std::move(sent.response.body);
                 r.status = status;
-                r.attempts = attempt;
+                r.attempts = sent_attempts;
                 co_return r;
             }
             f.code = status_error(status);
@@ -237,22 +305,26 @@ asio::awaitable<result<reply>> client_impl::call(call_spec spec) {
         if (!verdict.retry || attempt >= policy.max_attempts) {
             co_return give_up();
         }
-        if (budgeted) {
-            if (!budget_.retry_allowed()) {
-                f.diagnostics.detail += f.diagnostics.detail.empty() ? "" : "; ";
-                f.diagnostics.detail += "not retried: the client's retry budget is exhausted";
-                co_return give_up();
-            }
+        if (budgeted && !budget_.retry_allowed()) {
+            f.diagnostics.detail += f.diagnostics.detail.empty() ? "" : "; ";
+            f.diagnostics.detail += "not retried: the client's retry budget is exhausted";
+            co_return give_up();
+        }
+        if (shut_down_ || cancelled(cancel_state)) {
+            co_return stop("about to retry");
         }
         const auto delay =
             backoff_delay(policy, attempt, next_jitter(), verdict.throttled, retry_after);
         asio::steady_timer timer(co_await asio::this_coro::executor, delay);
         auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (ec) {
-            f.code = error::cancelled;
-            co_return give_up();
+        if (ec || shut_down_) {
+            co_return stop("waiting to retry");
         }
     }
+}
+
+const std::shared_ptr<client_impl>& client_access::impl(const client& c) noexcept {
+    return c.impl_;
 }
 
 } // namespace minapp::detail

@@ -1,7 +1,8 @@
 // The request pipeline shared by every endpoint: validation, headers, pool, status mapping,
-// retries with backoff.
+// retries with backoff, and the client's shutdown.
 #pragma once
 
+#include "../detail/run_on_strand.hpp"
 #include "retry_budget.hpp"
 
 #include <minapp/client_options.hpp>
@@ -10,12 +11,19 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/intrusive/list.hpp>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <random>
 #include <string>
 #include <string_view>
+
+namespace minapp {
+class client;
+} // namespace minapp
 
 namespace minapp::detail {
 
@@ -41,21 +49,43 @@ bool is_builtin_user_field(std::string_view name);
 /// A failure found before anything was sent.
 failure invalid_argument(std::string detail, const call_spec* spec = nullptr);
 
-/// The state a client and its pagers share.
+/// "GET", "PUT", ...
+const char* method_name(http::method m) noexcept;
+
+/// The state a client and its pagers and bulk runs share. Calls hold it through a shared_ptr,
+/// so it outlives the `client` object until they end.
 class client_impl : public std::enable_shared_from_this<client_impl> {
 public:
     client_impl(const boost::asio::any_io_executor& ex, client_options options);
 
-    /// Sends `spec` with retries; the 2xx answer on success.
-    boost::asio::awaitable<result<reply>> call(call_spec spec);
+    /// Sends `spec` with retries; the 2xx answer on success. Awaitable from any executor: the
+    /// attempts run on the pool's strand, cancellation is relayed there, and `shutdown` ends the
+    /// call with error::pool_shut_down. Never throws for cancellation.
+    static boost::asio::awaitable<result<reply>> call(std::shared_ptr<client_impl> self,
+                                                      call_spec spec);
+
+    /// Ends every call in flight and refuses new ones; closes the pool. Any thread; idempotent.
+    void shutdown();
 
     const client_options& options() const noexcept { return options_; }
-    http::connection_pool& pool() noexcept { return pool_; }
+    const http::connection_pool& pool() const noexcept { return pool_; }
     const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
     /// The limiter every attempt waits on; null without a rate limit.
     const std::shared_ptr<rate_limiter>& limiter() const noexcept { return limiter_; }
 
 private:
+    // A call running on the strand, listed so that shutdown can cancel it. Only touched there.
+    struct active_call : boost::intrusive::list_base_hook<
+                             boost::intrusive::link_mode<boost::intrusive::auto_unlink>> {
+        explicit active_call(boost::asio::cancellation_signal& s)
+            : signal(s) {}
+        boost::asio::cancellation_signal& signal;
+    };
+    using active_list =
+        boost::intrusive::list<active_call, boost::intrusive::constant_time_size<false>>;
+
+    boost::asio::awaitable<result<reply>> attempts(call_spec spec,
+                                                   boost::asio::cancellation_signal* relay);
     double next_jitter();
 
     boost::asio::any_io_executor executor_;
@@ -66,6 +96,14 @@ private:
     std::size_t origin_length_;
     std::mutex jitter_mutex_;
     std::mt19937_64 jitter_;
+    std::atomic<bool> closing_{false}; // set by shutdown() on any thread
+    bool shut_down_ = false;           // set on the strand, once calls are being cancelled
+    active_list active_;               // on the strand
+};
+
+/// Reaches the internals of a `client` (for pagers and bulk runs).
+struct client_access {
+    static const std::shared_ptr<client_impl>& impl(const client& c) noexcept;
 };
 
 } // namespace minapp::detail

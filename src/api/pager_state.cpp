@@ -10,6 +10,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
@@ -28,20 +29,23 @@ std::pair<list_cursor, bool> advance_cursor(const user_query& q, const list_curs
                                             const user_page& page) {
     list_cursor next = at;
     next.delivered += static_cast<std::int64_t>(page.objects.size());
-    if (q.keyset) {
+    if (q.keyset()) {
         if (!page.objects.empty()) {
             next.after_id = page.objects.back().id;
         }
     } else {
-        next.offset += q.page_size;
+        next.offset += q.page_size();
     }
-    const bool capped = q.max_items && next.delivered >= *q.max_items;
+    const bool capped = q.max_items() && next.delivered >= *q.max_items();
     return {next, capped || !page.meta.next};
 }
 
 namespace {
 
 asio::awaitable<void> produce(std::shared_ptr<pager_state> s) {
+    // Stopping is a value here: a stopped producer returns instead of throwing from a co_await.
+    co_await asio::this_coro::throw_if_cancelled(false);
+    const asio::cancellation_state stopped = co_await asio::this_coro::cancellation_state;
     list_cursor at = s->cursor;
     for (;;) {
         fetched_page f;
@@ -51,13 +55,13 @@ asio::awaitable<void> produce(std::shared_ptr<pager_state> s) {
             f.after = at;
             f.last = true;
         } else {
-            auto body = co_await s->client->call(std::move(*spec));
+            auto body = co_await client_impl::call(s->client, std::move(*spec));
             if (!body) {
                 f.page.emplace(body.error());
                 f.after = at;
                 f.last = true;
             } else if (auto page = parse_user_page(body->body); !page) {
-                failure bad{error::malformed_response, {}};
+                failure bad(error::malformed_response);
                 bad.diagnostics.method = "GET";
                 bad.diagnostics.path = list_path;
                 bad.diagnostics.http_status = body->status;
@@ -68,8 +72,9 @@ asio::awaitable<void> produce(std::shared_ptr<pager_state> s) {
                 f.after = at;
                 f.last = true;
             } else {
-                if (s->query.max_items) {
-                    const auto room = std::max<std::int64_t>(0, *s->query.max_items - at.delivered);
+                if (s->query.max_items()) {
+                    const auto room =
+                        std::max<std::int64_t>(0, *s->query.max_items() - at.delivered);
                     if (static_cast<std::int64_t>(page->objects.size()) > room) {
                         page->objects.resize(static_cast<std::size_t>(room));
                     }
@@ -77,6 +82,9 @@ asio::awaitable<void> produce(std::shared_ptr<pager_state> s) {
                 std::tie(f.after, f.last) = advance_cursor(s->query, at, *page);
                 f.page.emplace(std::move(*page));
             }
+        }
+        if (stopped.cancelled() != asio::cancellation_type::none) {
+            co_return; // nobody will receive this page
         }
         const bool last = f.last;
         at = f.after;
@@ -93,7 +101,7 @@ asio::awaitable<void> produce(std::shared_ptr<pager_state> s) {
 pager_state::pager_state(std::shared_ptr<client_impl> c, user_query q)
     : client(std::move(c))
     , query(std::move(q))
-    , cursor(query.start)
+    , cursor(query.start())
     , strand(asio::make_strand(client->executor()))
     , channel(strand, 0) {}
 
@@ -116,29 +124,29 @@ void pager_state::stop() {
 }
 
 result<call_spec> page_request(const user_query& q, const list_cursor& at) {
-    if (q.page_size < 1 || q.page_size > 1000) {
+    if (q.page_size() < 1 || q.page_size() > 1000) {
         return invalid_argument("page_size must be within 1..1000, got " +
-                                std::to_string(q.page_size));
+                                std::to_string(q.page_size()));
     }
-    if (q.max_items && *q.max_items < 0) {
+    if (q.max_items() && *q.max_items() < 0) {
         return invalid_argument("max_items must not be negative");
     }
     if (at.offset < 0) {
         return invalid_argument("offset must not be negative");
     }
-    if (!q.filter.problem().empty()) {
-        return invalid_argument("where: " + q.filter.problem());
+    if (!q.filter().problem().empty()) {
+        return invalid_argument("where: " + q.filter().problem());
     }
-    if (!q.order.problem().empty()) {
-        return invalid_argument("order_by: " + q.order.problem());
+    if (!q.order().problem().empty()) {
+        return invalid_argument("order_by: " + q.order().problem());
     }
-    std::int64_t limit = q.page_size;
-    if (q.max_items) {
-        limit = std::clamp<std::int64_t>(*q.max_items - at.delivered, 1, limit);
+    std::int64_t limit = q.page_size();
+    if (q.max_items()) {
+        limit = std::clamp<std::int64_t>(*q.max_items() - at.delivered, 1, limit);
     }
     query_string qs;
-    if (q.keyset) {
-        where filter = q.filter;
+    if (q.keyset()) {
+        where filter = q.filter();
         if (at.after_id) {
             filter = filter.matches_all() ? where::gt("id", *at.after_id)
                                           : (filter && where::gt("id", *at.after_id));
@@ -150,16 +158,16 @@ result<call_spec> page_request(const user_query& q, const list_cursor& at) {
         qs.add("limit", limit);
         qs.add("offset", std::int64_t{0});
     } else {
-        if (!q.filter.matches_all()) {
-            qs.add("where", q.filter.to_json());
+        if (!q.filter().matches_all()) {
+            qs.add("where", q.filter().to_json());
         }
-        if (!q.order.empty()) {
-            qs.add("order_by", q.order.to_string());
+        if (!q.order().empty()) {
+            qs.add("order_by", q.order().to_string());
         }
         qs.add("limit", limit);
         qs.add("offset", at.offset);
     }
-    if (q.return_total_count) {
+    if (q.return_total_count()) {
         qs.add("return_total_count", std::int64_t{1});
     }
     call_spec spec;

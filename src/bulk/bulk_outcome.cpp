@@ -12,6 +12,9 @@ outcome_status classify_failure(const failure& f) noexcept {
         // A 2xx came back (a write was applied) but its body could not be read.
         return outcome_status::unknown;
     }
+    if (f.code == error::pool_shut_down && !f.diagnostics.request_sent) {
+        return outcome_status::not_attempted; // the client shut down before it was sent
+    }
     if (f.code == error::cancelled) {
         return f.diagnostics.request_sent ? outcome_status::unknown : outcome_status::not_attempted;
     }
@@ -19,7 +22,7 @@ outcome_status classify_failure(const failure& f) noexcept {
 }
 
 failure not_attempted_failure(bool cancelled) {
-    failure f{error::not_attempted, {}};
+    failure f(error::not_attempted);
     f.diagnostics.detail = cancelled ? "the bulk run was cancelled before this item was sent"
                                      : "the bulk run stopped after an error before this item "
                                        "was sent";
@@ -27,7 +30,7 @@ failure not_attempted_failure(bool cancelled) {
 }
 
 failure bulk_invalid_argument(std::string detail) {
-    failure f{error::invalid_argument, {}};
+    failure f(error::invalid_argument);
     f.diagnostics.detail = std::move(detail);
     return f;
 }

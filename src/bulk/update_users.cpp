@@ -2,6 +2,8 @@
 #include <minapp/client.hpp>
 #include <minapp/error.hpp>
 
+#include "../api/client_impl.hpp"
+#include "../api/endpoints.hpp"
 #include "bulk_outcome.hpp"
 #include "job_runner.hpp"
 #include "progress_meter.hpp"
@@ -64,16 +66,16 @@ struct item_job {
 using runner_type = detail::job_runner<item_job>;
 
 struct users_run {
-    users_run(client& c, update_source s, bulk_options o)
-        : api(c)
+    users_run(std::shared_ptr<detail::client_impl> c, update_source s, bulk_options o)
+        : api(std::move(c))
         , source(std::move(s))
         , options(std::move(o))
-        , meter(options.on_progress, options.progress_interval, source.size()) {}
+        , meter(options.on_progress(), options.progress_interval(), source.size()) {}
 
     void record(update_outcome&& o) {
         meter.add(o.status);
-        if (options.on_outcome) {
-            options.on_outcome(std::move(o));
+        if (options.on_outcome()) {
+            options.on_outcome()(std::move(o));
         } else {
             kept.push_back(std::move(o));
         }
@@ -88,7 +90,7 @@ struct users_run {
         record(std::move(o));
     }
 
-    client& api;
+    std::shared_ptr<detail::client_impl> api;
     update_source source;
     bulk_options options;
     detail::progress_meter meter;
@@ -110,7 +112,7 @@ asio::awaitable<std::optional<item_job>> next_item(std::shared_ptr<users_run> ru
 }
 
 asio::awaitable<void> run_item(std::shared_ptr<users_run> run, item_job job) {
-    auto updated = co_await run->api.update_user(job.item.id, job.item.change);
+    auto updated = co_await detail::update_user(run->api, job.item.id, std::move(job.item.change));
     update_outcome o;
     o.index = job.index;
     o.id = job.item.id;
@@ -124,7 +126,7 @@ asio::awaitable<void> run_item(std::shared_ptr<users_run> run, item_job job) {
     const bool bad = o.status == outcome_status::failed || o.status == outcome_status::unknown;
     run->record(std::move(o));
     auto runner = run->runner.lock();
-    if (bad && run->options.stop_on_error && !runner->stopping()) {
+    if (bad && run->options.stop_on_error() && !runner->stopping()) {
         run->stopped_on_error = true;
         runner->stop(false);
     }
@@ -139,14 +141,12 @@ void drain_source(users_run& run) {
     }
 }
 
-} // namespace
-
-asio::awaitable<result<bulk_report>> update_users(client& c, update_source source,
-                                                  bulk_options options) {
-    if (options.concurrency < 1) {
+asio::awaitable<result<bulk_report>> run_update_users(std::shared_ptr<detail::client_impl> c,
+                                                      update_source source, bulk_options options) {
+    if (options.concurrency() < 1) {
         co_return detail::bulk_invalid_argument("bulk concurrency must be at least 1");
     }
-    auto run = std::make_shared<users_run>(c, std::move(source), std::move(options));
+    auto run = std::make_shared<users_run>(std::move(c), std::move(source), std::move(options));
     runner_type::hooks hooks;
     hooks.next = [run] {
         return next_item(run);
@@ -161,7 +161,7 @@ asio::awaitable<result<bulk_report>> update_users(client& c, update_source sourc
         drain_source(*run);
     };
     auto strand = asio::make_strand(co_await asio::this_coro::executor);
-    auto runner = std::make_shared<runner_type>(std::move(strand), run->options.concurrency,
+    auto runner = std::make_shared<runner_type>(std::move(strand), run->options.concurrency(),
                                                 std::move(hooks));
     run->runner = runner;
 
@@ -178,6 +178,17 @@ asio::awaitable<result<bulk_report>> update_users(client& c, update_source sourc
     std::sort(report.outcomes.begin(), report.outcomes.end(),
               [](const update_outcome& a, const update_outcome& b) { return a.index < b.index; });
     co_return report;
+}
+
+} // namespace
+
+asio::awaitable<result<bulk_report>> update_users(client& c, update_source source,
+                                                  bulk_options options) {
+    return run_update_users(detail::client_access::impl(c), std::move(source), std::move(options));
+}
+
+asio::awaitable<result<bulk_report>> update_users(client& c, update_source source) {
+    return run_update_users(detail::client_access::impl(c), std::move(source), bulk_options());
 }
 
 } // namespace minapp

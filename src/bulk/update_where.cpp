@@ -2,6 +2,9 @@
 #include <minapp/error.hpp>
 #include <minapp/where_update.hpp>
 
+#include "../api/client_impl.hpp"
+#include "../api/endpoints.hpp"
+#include "../api/pager_state.hpp"
 #include "../api/query_string.hpp"
 #include "bulk_outcome.hpp"
 #include "job_runner.hpp"
@@ -51,17 +54,14 @@ struct id_slice {
 using runner_type = detail::job_runner<id_slice>;
 
 struct where_run {
-    where_run(client& c, where f, update u, where_update_options o)
-        : api(c)
+    where_run(std::shared_ptr<detail::client_impl> c, where f, update u, where_update_options o)
+        : api(std::move(c))
         , filter(std::move(f))
         , change(std::move(u))
         , options(std::move(o))
-        , meter(options.on_progress, options.progress_interval, std::nullopt) {
-        user_query q;
-        q.filter = filter;
-        q.keyset = true;
-        q.page_size = 1000;
-        pager.emplace(api.list_users(std::move(q)));
+        , meter(options.on_progress(), options.progress_interval(), std::nullopt) {
+        pager.emplace(std::make_shared<detail::pager_state>(
+            api, user_query(filter).keyset(true).page_size(1000)));
         base_length = encoded_where_length(slice_filter(filter, {}));
     }
 
@@ -78,7 +78,7 @@ struct where_run {
     id_slice cut() {
         id_slice s;
         std::size_t length = base_length;
-        while (!pending.empty() && s.ids.size() < options.slice_size) {
+        while (!pending.empty() && s.ids.size() < options.slice_size()) {
             const auto cost = encoded_id_cost(pending.front());
             if (!s.ids.empty() && length + cost > where_budget) {
                 break;
@@ -90,7 +90,7 @@ struct where_run {
         return s;
     }
 
-    client& api;
+    std::shared_ptr<detail::client_impl> api;
     where filter;
     update change;
     where_update_options options;
@@ -130,7 +130,7 @@ asio::awaitable<void> run_slice(std::shared_ptr<where_run> run, id_slice slice) 
     const where filter = slice_filter(run->filter, slice.ids);
     batch_slice range;
     range.limit = static_cast<std::int64_t>(slice.ids.size());
-    auto reply = co_await run->api.update_users_batch(filter, run->change, range);
+    auto reply = co_await detail::update_users_batch(run->api, filter, run->change, range);
     auto& report = run->report;
     if (!reply) {
         const auto status = detail::classify_failure(reply.error());
@@ -164,23 +164,23 @@ void abandon_pending(where_run& run) {
                    detail::not_attempted_failure(run.runner.lock()->aborted()));
 }
 
-} // namespace
-
 asio::awaitable<result<where_update_report>>
-update_where(client& c, const where& filter, const update& change, where_update_options options) {
+run_update_where(std::shared_ptr<detail::client_impl> c, where filter, update change,
+                 where_update_options options) {
     if (!filter.problem().empty()) {
         co_return detail::bulk_invalid_argument("where: " + filter.problem());
     }
-    if (auto checked = c.validate(change); !checked) {
-        co_return checked.error();
+    if (auto bad = detail::check_update(change, c->options().allow_builtin_field_updates())) {
+        co_return *bad;
     }
-    if (options.concurrency < 1) {
+    if (options.concurrency() < 1) {
         co_return detail::bulk_invalid_argument("update_where concurrency must be at least 1");
     }
-    if (options.slice_size < 1 || options.slice_size > 1000) {
+    if (options.slice_size() < 1 || options.slice_size() > 1000) {
         co_return detail::bulk_invalid_argument("update_where slice_size must be within 1..1000");
     }
-    auto run = std::make_shared<where_run>(c, filter, change, std::move(options));
+    auto run = std::make_shared<where_run>(std::move(c), std::move(filter), std::move(change),
+                                           std::move(options));
     if (run->base_length + encoded_id_cost(std::numeric_limits<std::int64_t>::max()) >
         where_budget) {
         co_return detail::bulk_invalid_argument(
@@ -201,7 +201,7 @@ update_where(client& c, const where& filter, const update& change, where_update_
         abandon_pending(*run);
     };
     auto strand = asio::make_strand(co_await asio::this_coro::executor);
-    auto runner = std::make_shared<runner_type>(std::move(strand), run->options.concurrency,
+    auto runner = std::make_shared<runner_type>(std::move(strand), run->options.concurrency(),
                                                 std::move(hooks));
     run->runner = runner;
 
@@ -215,6 +215,19 @@ update_where(client& c, const where& filter, const update& change, where_update_
     report.totals = run->meter.finish();
     report.cancelled = runner->aborted();
     co_return report;
+}
+
+} // namespace
+
+asio::awaitable<result<where_update_report>> update_where(client& c, where filter, update change,
+                                                          where_update_options options) {
+    return run_update_where(detail::client_access::impl(c), std::move(filter), std::move(change),
+                            std::move(options));
+}
+
+asio::awaitable<result<where_update_report>> update_where(client& c, where filter, update change) {
+    return run_update_where(detail::client_access::impl(c), std::move(filter), std::move(change),
+                            where_update_options());
 }
 
 } // namespace minapp

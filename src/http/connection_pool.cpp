@@ -2,6 +2,7 @@
 #include <minapp/http/connection_pool.hpp>
 
 #include "connection.hpp"
+#include "pool_access.hpp"
 #include "pool_decisions.hpp"
 #include "request_validation.hpp"
 #include "tls_context.hpp"
@@ -74,21 +75,25 @@ public:
         , options_(std::move(options))
         , reaper_(strand_) {
         if (target_.scheme == scheme::https) {
-            tls_.emplace(detail::make_tls_context(options_.tls));
-            if (options_.tls.insecure_disable_verification) {
+            tls_.emplace(detail::make_tls_context(options_.tls()));
+            if (options_.tls().insecure_disable_verification()) {
                 std::clog << "minapp: WARNING: TLS verification is DISABLED for "
                           << target_.to_string()
                           << "; the access token can be read by anyone on the network path\n";
             }
         }
-        if (options_.max_connections == 0) {
-            options_.max_connections = 1;
+        if (options_.max_connections() == 0) {
+            options_.max_connections(1);
         }
         // Beast writes field values verbatim: a CR or LF in the User-Agent would inject
         // headers. Checked once here; every request then fails before anything is sent.
-        user_agent_problem_ = detail::validate_field({"User-Agent", options_.user_agent});
+        user_agent_problem_ = detail::validate_field({"User-Agent", options_.user_agent()});
     }
 
+    /// The coroutine behind `connection_pool::send`: it owns the state it uses, so the pool
+    /// object may go while it runs.
+    static asio::awaitable<send_result> send(std::shared_ptr<impl> self, request req,
+                                             std::optional<clock::time_point> deadline);
     asio::awaitable<send_result> run(request req, clock::time_point deadline);
     void shutdown();
 
@@ -129,7 +134,7 @@ private:
     std::vector<std::unique_ptr<connection>> idle_; // back = most recently used
     std::deque<waiter*> waiters_;
     std::size_t open_ = 0;           // idle + checked out + connecting
-    std::string user_agent_problem_; // empty: options_.user_agent is a valid field value
+    std::string user_agent_problem_; // empty: options_.user_agent() is a valid field value
     asio::steady_timer reaper_;
     bool reaper_running_ = false;
     bool shut_down_ = false;
@@ -138,7 +143,7 @@ private:
 detail::beast_request connection_pool::impl::to_beast(request& req) const {
     detail::beast_request out{to_verb(req.method), req.target, 11};
     out.set(bhttp::field::host, target_.host_header());
-    out.set(bhttp::field::user_agent, options_.user_agent);
+    out.set(bhttp::field::user_agent, options_.user_agent());
     for (auto& f : req.headers) {
         out.insert(f.name, f.value);
     }
@@ -146,6 +151,22 @@ detail::beast_request connection_pool::impl::to_beast(request& req) const {
     out.keep_alive(true);
     out.prepare_payload();
     return out;
+}
+
+asio::awaitable<send_result>
+connection_pool::impl::send(std::shared_ptr<impl> self, request req,
+                            std::optional<clock::time_point> deadline) {
+    if ((co_await asio::this_coro::cancellation_state).cancelled() !=
+        asio::cancellation_type::none) {
+        // Checked here: co_await would throw for a cancellation that landed before the call.
+        send_result cancelled;
+        cancelled.ec = error::cancelled;
+        co_return cancelled;
+    }
+    const auto until = deadline.value_or(clock::now() + self->options_.request_timeout());
+    auto run = self->run(std::move(req), until);
+    co_return co_await minapp::detail::run_on_strand(self->strand(), std::move(run),
+                                                     std::make_shared<asio::cancellation_signal>());
 }
 
 asio::awaitable<send_result> connection_pool::impl::run(request req, clock::time_point deadline) {
@@ -171,7 +192,7 @@ asio::awaitable<send_result> connection_pool::impl::run(request req, clock::time
     }
     const bool idempotent = req.idempotent;
     auto wire = to_beast(req);
-    const detail::response_limits limits{options_.body_limit, options_.header_limit};
+    const detail::response_limits limits{options_.body_limit(), options_.header_limit()};
     auto cancel_state = co_await asio::this_coro::cancellation_state;
 
     bool unanswered = false;
@@ -264,7 +285,7 @@ connection_pool::impl::checkout(clock::time_point deadline, bool fresh_only) {
             co_return checkout_result{{}, std::move(conn)};
         }
     }
-    if (open_ < options_.max_connections) {
+    if (open_ < options_.max_connections()) {
         ++open_;
         counters::bump(counters_.in_use);
         co_return checkout_result{};
@@ -326,7 +347,7 @@ void connection_pool::impl::release_slot() {
 
 void connection_pool::impl::grant_free_slots() {
     // A free slot goes to the longest waiter, who will open a new connection with it.
-    while (!waiters_.empty() && open_ < options_.max_connections) {
+    while (!waiters_.empty() && open_ < options_.max_connections()) {
         waiter* w = waiters_.front();
         waiters_.pop_front();
         ++open_;
@@ -367,10 +388,10 @@ asio::awaitable<void> connection_pool::impl::reap(std::shared_ptr<impl> self) {
         for (const auto& c : idle_) {
             oldest = std::min(oldest, c->last_used());
         }
-        auto due = oldest + options_.idle_timeout;
-        if (options_.max_connection_lifetime.count() != 0) {
+        auto due = oldest + options_.idle_timeout();
+        if (options_.max_connection_lifetime().count() != 0) {
             for (const auto& c : idle_) {
-                due = std::min(due, c->created() + options_.max_connection_lifetime);
+                due = std::min(due, c->created() + options_.max_connection_lifetime());
             }
         }
         reaper_.expires_at(due);
@@ -430,28 +451,11 @@ connection_pool::~connection_pool() {
 }
 
 asio::awaitable<send_result> connection_pool::send(request req) {
-    const auto deadline = clock::now() + impl_->options_.request_timeout;
-    co_return co_await send(std::move(req), deadline);
+    return impl::send(impl_, std::move(req), std::nullopt);
 }
 
 asio::awaitable<send_result> connection_pool::send(request req, clock::time_point deadline) {
-    // The exchange runs as its own coroutine on the strand. The caller's cancellation is relayed
-    // by posting onto the strand, because Boost 1.81's co_spawn emits it on the calling thread.
-    auto state = impl_;
-    auto signal = std::make_shared<asio::cancellation_signal>();
-    auto slot = (co_await asio::this_coro::cancellation_state).slot();
-    if (slot.is_connected()) {
-        slot.assign([state, signal](asio::cancellation_type type) {
-            asio::post(state->strand(), [signal, type] { signal->emit(type); });
-        });
-    }
-    auto op = asio::co_spawn(state->strand(), state->run(std::move(req), deadline),
-                             asio::bind_cancellation_slot(signal->slot(), asio::use_awaitable));
-    send_result result = co_await std::move(op);
-    if (slot.is_connected()) {
-        slot.clear();
-    }
-    co_return result;
+    return impl::send(impl_, std::move(req), deadline);
 }
 
 void connection_pool::shutdown() {
@@ -486,6 +490,17 @@ const origin& connection_pool::target() const noexcept {
 
 const pool_options& connection_pool::options() const noexcept {
     return impl_->options_;
+}
+
+const minapp::detail::strand_type&
+detail::pool_access::strand(const connection_pool& pool) noexcept {
+    return pool.impl_->strand();
+}
+
+asio::awaitable<send_result> detail::pool_access::send_on_strand(const connection_pool& pool,
+                                                                 request req,
+                                                                 clock::time_point deadline) {
+    return pool.impl_->run(std::move(req), deadline);
 }
 
 } // namespace minapp::http

@@ -84,11 +84,12 @@ bool may_return_to_pool(const exchange_outcome& outcome, std::size_t requests_se
     if (outcome.ec || !outcome.keep_alive) {
         return false;
     }
-    if (options.max_requests_per_connection != 0 &&
-        requests_served >= options.max_requests_per_connection) {
+    if (options.max_requests_per_connection() != 0 &&
+        requests_served >= options.max_requests_per_connection()) {
         return false;
     }
-    if (options.max_connection_lifetime.count() != 0 && age >= options.max_connection_lifetime) {
+    if (options.max_connection_lifetime().count() != 0 &&
+        age >= options.max_connection_lifetime()) {
         return false;
     }
     return true;
@@ -96,10 +97,11 @@ bool may_return_to_pool(const exchange_outcome& outcome, std::size_t requests_se
 
 bool idle_connection_usable(std::chrono::steady_clock::duration idle_for,
                             std::chrono::steady_clock::duration age, const pool_options& options) {
-    if (idle_for >= options.idle_timeout) {
+    if (idle_for >= options.idle_timeout()) {
         return false;
     }
-    return options.max_connection_lifetime.count() == 0 || age < options.max_connection_lifetime;
+    return options.max_connection_lifetime().count() == 0 ||
+           age < options.max_connection_lifetime();
 }
 
 bool may_resend_on_fresh_connection(const exchange_outcome& outcome, bool connection_reused,

@@ -21,12 +21,12 @@ ssl::context make_tls_context(const tls_options& options) {
     // reconnects and is never read on the client side.
     SSL_CTX_set_session_cache_mode(ctx.native_handle(),
                                    SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
-    if (options.insecure_disable_verification) {
+    if (options.insecure_disable_verification()) {
         ctx.set_verify_mode(ssl::verify_none);
         return ctx;
     }
     ctx.set_verify_mode(ssl::verify_peer);
-    if (options.use_system_ca) {
+    if (options.use_system_ca()) {
         ctx.set_default_verify_paths();
     }
     // A CA that cannot be loaded is a configuration error of the caller, reported like the
@@ -37,14 +37,14 @@ ssl::context make_tls_context(const tls_options& options) {
         throw api_error(std::move(f));
     };
     boost::system::error_code ec;
-    if (!options.ca_file.empty()) {
-        ctx.load_verify_file(options.ca_file, ec);
+    if (!options.ca_file().empty()) {
+        ctx.load_verify_file(options.ca_file(), ec);
         if (ec) {
-            refuse("cannot load tls.ca_file '" + options.ca_file + "'", ec);
+            refuse("cannot load tls.ca_file '" + options.ca_file() + "'", ec);
         }
     }
-    if (!options.ca_pem.empty()) {
-        ctx.add_certificate_authority(boost::asio::buffer(options.ca_pem), ec);
+    if (!options.ca_pem().empty()) {
+        ctx.add_certificate_authority(boost::asio::buffer(options.ca_pem()), ec);
         if (ec) {
             refuse("cannot load tls.ca_pem", ec);
         }

@@ -43,8 +43,8 @@ std::int64_t stored_int(emulated_service& s, std::int64_t id, const char* field)
 // Every user id, in id order.
 asio::awaitable<std::vector<std::int64_t>> all_ids(minapp::client& c) {
     minapp::user_query q;
-    q.keyset = true;
-    q.page_size = 1000;
+    q.keyset(true);
+    q.page_size(1000);
     auto pager = c.list_users(q);
     std::vector<std::int64_t> ids;
     for (;;) {
@@ -60,9 +60,9 @@ asio::awaitable<std::vector<std::int64_t>> all_ids(minapp::client& c) {
 // Fast retries: these tests check what is retried, not how long the backoff is.
 minapp::client_options quick_retries() {
     minapp::client_options o;
-    o.retry.initial_backoff = std::chrono::milliseconds(1);
-    o.retry.max_backoff = std::chrono::milliseconds(8);
-    o.retry.throttle_floor = std::chrono::milliseconds(5);
+    o.retry().initial_backoff = std::chrono::milliseconds(1);
+    o.retry().max_backoff = std::chrono::milliseconds(8);
+    o.retry().throttle_floor = std::chrono::milliseconds(5);
     return o;
 }
 
@@ -130,11 +130,9 @@ BOOST_AUTO_TEST_CASE(applies_each_item_and_reports_in_input_order) {
         }
         std::vector<minapp::bulk_progress> progress;
         minapp::bulk_options options;
-        options.concurrency = 5;
-        options.progress_interval = std::chrono::milliseconds(0);
-        options.on_progress = [&](const minapp::bulk_progress& p) {
-            progress.push_back(p);
-        };
+        options.concurrency(5);
+        options.progress_interval(std::chrono::milliseconds(0));
+        options.on_progress([&](const minapp::bulk_progress& p) { progress.push_back(p); });
         const auto report = (co_await minapp::update_users(*s.client, items, options)).value();
         check_complete(report, items.size());
         BOOST_TEST(report.totals.succeeded == items.size());
@@ -175,7 +173,7 @@ BOOST_AUTO_TEST_CASE(an_invalid_item_fails_alone_and_invalid_options_send_nothin
         items[3].change.incr_by("score", 1);
 
         minapp::bulk_options bad;
-        bad.concurrency = 0;
+        bad.concurrency(0);
         auto refused = co_await minapp::update_users(*s.client, items, bad);
         BOOST_TEST_REQUIRE(!refused.has_value());
         BOOST_TEST((refused.error().code == error::invalid_argument));
@@ -269,9 +267,8 @@ BOOST_AUTO_TEST_CASE(ten_thousand_plain_sets_under_faults_retry_resets_to_succes
             tally t;
             std::vector<minapp::update_outcome> streamed;
             minapp::bulk_options options;
-            options.on_outcome = [&](minapp::update_outcome&& o) {
-                streamed.push_back(std::move(o));
-            };
+            options.on_outcome(
+                [&](minapp::update_outcome&& o) { streamed.push_back(std::move(o)); });
             const auto report = (co_await minapp::update_users(*s.client, items, options)).value();
             BOOST_TEST(report.outcomes.empty()); // streamed instead of kept
             BOOST_TEST_REQUIRE(streamed.size() == items.size());
@@ -327,8 +324,8 @@ BOOST_AUTO_TEST_CASE(stop_on_error_reports_the_rest_as_not_attempted) {
             items.push_back(std::move(u));
         }
         minapp::bulk_options options;
-        options.concurrency = 1;
-        options.stop_on_error = true;
+        options.concurrency(1);
+        options.stop_on_error(true);
         const auto report = (co_await minapp::update_users(*s.client, items, options)).value();
         check_complete(report, items.size());
         BOOST_TEST(report.stopped_on_error);
@@ -365,12 +362,12 @@ BOOST_AUTO_TEST_CASE(cancellation_mid_run_returns_a_complete_report_and_leaves_n
         asio::cancellation_signal cancel;
         std::vector<minapp::update_outcome> outcomes;
         minapp::bulk_options options;
-        options.on_outcome = [&](minapp::update_outcome&& o) {
+        options.on_outcome([&](minapp::update_outcome&& o) {
             outcomes.push_back(std::move(o));
             if (outcomes.size() == 100) {
                 cancel.emit(asio::cancellation_type::terminal);
             }
-        };
+        });
         auto run = minapp::update_users(*s.client, items, options);
         auto op = asio::co_spawn(s.ioc, std::move(run),
                                  asio::bind_cancellation_slot(cancel.slot(), asio::use_awaitable));
@@ -401,7 +398,7 @@ BOOST_AUTO_TEST_CASE(cancellation_mid_run_returns_a_complete_report_and_leaves_n
 
 BOOST_AUTO_TEST_CASE(a_429_storm_pauses_every_worker_together) {
     auto o = quick_retries();
-    o.rate_limit = minapp::rate_limit{1000, 16};
+    o.rate_limit(minapp::rate_limit{1000, 16});
     emulated_service s(400, o);
     std::mutex mutex;
     std::vector<std::chrono::steady_clock::time_point> handled;
@@ -456,7 +453,7 @@ BOOST_AUTO_TEST_CASE(a_429_storm_pauses_every_worker_together) {
 
 BOOST_AUTO_TEST_CASE(retry_budget_stops_retries_during_an_outage) {
     auto o = quick_retries();
-    o.retry.max_attempts = 4;
+    o.retry().max_attempts = 4;
     emulated_service s(20, o);
     run_bounded(s.ioc, [&]() -> asio::awaitable<void> {
         const auto ids = co_await all_ids(*s.client);
@@ -519,9 +516,7 @@ BOOST_AUTO_TEST_CASE(updates_each_matching_user_once_while_the_match_shrinks) {
             change.incr_by("score", 10000); // takes the user out of the match
             minapp::where_update_options options;
             std::size_t last_done = 0;
-            options.on_progress = [&](const minapp::bulk_progress& p) {
-                last_done = p.done;
-            };
+            options.on_progress([&](const minapp::bulk_progress& p) { last_done = p.done; });
             const auto report =
                 (co_await minapp::update_where(*s.client, filter, change, options)).value();
 
@@ -575,7 +570,7 @@ BOOST_AUTO_TEST_CASE(failed_slices_and_invalid_arguments_are_reported) {
         minapp::update change;
         change.set("test", "bulk");
         minapp::where_update_options options;
-        options.concurrency = 1;
+        options.concurrency(1);
         const auto report =
             (co_await minapp::update_where(*s.client, minapp::where::all(), change, options))
                 .value();

@@ -35,8 +35,8 @@ boost::json::object stored(emulated_service& s, std::int64_t id) {
 // Picks the ids of the first users in id order.
 asio::awaitable<std::vector<std::int64_t>> first_ids(minapp::client& c, std::int64_t n) {
     minapp::user_query q;
-    q.order = minapp::order_by().asc("id");
-    q.page_size = n;
+    q.order(minapp::order_by().asc("id"));
+    q.page_size(n);
     auto page = (co_await c.list_users_page(q)).value();
     std::vector<std::int64_t> ids;
     for (const auto& u : page.objects) {
@@ -117,9 +117,9 @@ BOOST_AUTO_TEST_CASE(invalid_arguments_fail_before_any_request) {
         const auto all = minapp::where::all();
         const minapp::batch_slice zero_limit{0, 0, false};
         minapp::user_query big;
-        big.page_size = 1001;
+        big.page_size(1001);
         minapp::user_query zero;
-        zero.page_size = 0;
+        zero.page_size(0);
         keep(co_await s.client->get_user(0));
         keep(co_await s.client->get_user(-7));
         keep(co_await s.client->update_user(0, score));
@@ -160,7 +160,7 @@ BOOST_AUTO_TEST_CASE(where_values_survive_url_encoding) {
         BOOST_TEST(set->custom_fields.at("test").as_string() == tricky);
 
         minapp::user_query q;
-        q.filter = minapp::where::eq("test", boost::json::string(tricky));
+        q.filter(minapp::where::eq("test", boost::json::string(tricky)));
         auto page = co_await s.client->list_users_page(q);
         BOOST_TEST_REQUIRE(page.has_value(), page.error().diagnostics.to_string());
         BOOST_TEST_REQUIRE(page->objects.size() == 1u);
@@ -168,7 +168,7 @@ BOOST_AUTO_TEST_CASE(where_values_survive_url_encoding) {
         const auto target = s.last().target;
         BOOST_TEST(target.find('+') == std::string::npos);
         BOOST_TEST(target.find(' ') == std::string::npos);
-        BOOST_TEST(decoded_query(target).find(q.filter.to_json()) != std::string::npos);
+        BOOST_TEST(decoded_query(target).find(q.filter().to_json()) != std::string::npos);
         s.finish();
     }());
 }
@@ -304,9 +304,9 @@ BOOST_AUTO_TEST_CASE(deprecated_v1_routes) {
                    "/oserve/v1/miniapp/user-profile/?user_id=" + std::to_string(ids[0]));
 
         minapp::v1_filter f;
-        f.gender = 2;
-        f.limit = 50;
-        f.order_by = minapp::v1_filter::order::created_at_desc;
+        f.gender(2);
+        f.limit(50);
+        f.order_by(minapp::v1_filter::order::created_at_desc);
         auto list = co_await s.client->list_users_v1(f);
         BOOST_TEST_REQUIRE(list.has_value(), list.error().diagnostics.to_string());
         BOOST_TEST(!list->objects.empty());
@@ -333,7 +333,7 @@ BOOST_AUTO_TEST_CASE(deprecated_v1_routes) {
 
 BOOST_AUTO_TEST_CASE(environment_header_selects_the_dataset) {
     minapp::client_options o;
-    o.env_id = "env-test";
+    o.env_id("env-test");
     emulated_service s(200, o);
     run_bounded(s.ioc, [&]() -> asio::awaitable<void> {
         auto n = co_await s.client->count_users();
@@ -347,9 +347,9 @@ BOOST_AUTO_TEST_CASE(unknown_token_is_unauthorized) {
     minapp::client_options o;
     emulated_service s(50, o);
     minapp::client_options wrong;
-    wrong.base_url = s.server.url();
-    wrong.access_token = "not-a-token";
-    wrong.pool.tls.ca_pem = s.server.ca_pem();
+    wrong.base_url(s.server.url());
+    wrong.access_token("not-a-token");
+    wrong.pool().tls().ca_pem(s.server.ca_pem());
     minapp::client other(s.ioc.get_executor(), wrong);
     run_bounded(s.ioc, [&]() -> asio::awaitable<void> {
         auto r = co_await other.count_users();
@@ -365,9 +365,9 @@ BOOST_AUTO_TEST_CASE(header_injection_through_options_is_refused) {
     minapp::client_options o;
     emulated_service s(50, o);
     minapp::client_options bad;
-    bad.base_url = s.server.url();
-    bad.access_token = "tok\r\nX-Evil: 1";
-    bad.pool.tls.ca_pem = s.server.ca_pem();
+    bad.base_url(s.server.url());
+    bad.access_token("tok\r\nX-Evil: 1");
+    bad.pool().tls().ca_pem(s.server.ca_pem());
     minapp::client other(s.ioc.get_executor(), bad);
     run_bounded(s.ioc, [&]() -> asio::awaitable<void> {
         auto r = co_await other.count_users();
@@ -382,8 +382,8 @@ BOOST_AUTO_TEST_CASE(header_injection_through_options_is_refused) {
 
 BOOST_AUTO_TEST_CASE(throttling_pauses_the_shared_rate_limiter_and_is_retried) {
     minapp::client_options o;
-    o.rate_limit = minapp::rate_limit{1000, 10};
-    o.retry.throttle_floor = std::chrono::milliseconds(50);
+    o.rate_limit(minapp::rate_limit{1000, 10});
+    o.retry().throttle_floor = std::chrono::milliseconds(50);
     emulated_service s(50, o);
     minapp::emulator::fault_config faults;
     minapp::emulator::fault_rule throttle;

@@ -30,10 +30,10 @@ struct emulated_service {
             return api.handle(r);
         }) {
         server.start();
-        extra.base_url = server.url();
-        extra.access_token = token;
-        extra.pool.tls.use_system_ca = false;
-        extra.pool.tls.ca_pem = server.ca_pem();
+        extra.base_url(server.url());
+        extra.access_token(token);
+        extra.pool().tls().use_system_ca(false);
+        extra.pool().tls().ca_pem(server.ca_pem());
         client.emplace(ioc.get_executor(), std::move(extra));
     }
 

@@ -117,17 +117,17 @@ const emu::tls_identity& other_name_identity() {
 
 minapp::client_options client_options_for(std::string base_url, const std::string& ca_pem) {
     minapp::client_options o;
-    o.base_url = std::move(base_url);
-    o.access_token = secret_token;
-    o.request_timeout = request_timeout;
-    o.retry.max_attempts = max_attempts;
-    o.retry.initial_backoff = 1ms;
-    o.retry.max_backoff = 5ms;
-    o.retry.throttle_floor = 5ms;
-    o.pool.body_limit = body_limit;
-    o.pool.header_limit = header_limit;
-    o.pool.tls.use_system_ca = false;
-    o.pool.tls.ca_pem = ca_pem;
+    o.base_url(std::move(base_url));
+    o.access_token(secret_token);
+    o.request_timeout(request_timeout);
+    o.retry().max_attempts = max_attempts;
+    o.retry().initial_backoff = 1ms;
+    o.retry().max_backoff = 5ms;
+    o.retry().throttle_floor = 5ms;
+    o.pool().body_limit(body_limit);
+    o.pool().header_limit(header_limit);
+    o.pool().tls().use_system_ca(false);
+    o.pool().tls().ca_pem(ca_pem);
     return o;
 }
 
@@ -1080,7 +1080,7 @@ asio::awaitable<void> do_get(bench& b, observed& out) {
 
 asio::awaitable<void> do_list(bench& b, observed& out) {
     minapp::user_query q;
-    q.page_size = page_size;
+    q.page_size(page_size);
     auto pager = b.client->list_users(q);
     std::size_t n = 0;
     std::set<std::int64_t> ids;
@@ -1115,7 +1115,7 @@ asio::awaitable<void> do_bulk(bench& b, bool incr, observed& out) {
         items.push_back(std::move(u));
     }
     minapp::bulk_options options;
-    options.concurrency = bulk_items;
+    options.concurrency(bulk_items);
     auto report = co_await minapp::update_users(*b.client, items, options);
     BOOST_TEST_REQUIRE(report.has_value(), report.error().diagnostics.to_string());
     BOOST_TEST_REQUIRE(report->outcomes.size() == bulk_items);
@@ -1401,7 +1401,7 @@ asio::awaitable<std::vector<minapp::failure>> three_calls(minapp::client& c, std
     const auto got = co_await c.get_user(id);
     keep(got);
     minapp::user_query q;
-    q.page_size = page_size;
+    q.page_size(page_size);
     auto pager = c.list_users(q);
     const auto page = co_await pager.next();
     keep(page);
@@ -1469,19 +1469,17 @@ BOOST_DATA_TEST_CASE(header_injection_is_refused_before_anything_is_sent, bdata:
         [&](minapp::client_options& o) {
             switch (inj.field) {
             case injected_field::token:
-                o.access_token = inj.value;
+                o.access_token(inj.value);
                 break;
             case injected_field::token_provider:
-                o.access_token.clear();
-                o.token_provider = [v = inj.value] {
-                    return v;
-                };
+                o.access_token("");
+                o.token_provider([v = inj.value] { return v; });
                 break;
             case injected_field::env_id:
-                o.env_id = inj.value;
+                o.env_id(inj.value);
                 break;
             case injected_field::user_agent:
-                o.pool.user_agent = inj.value;
+                o.pool().user_agent(inj.value);
                 break;
             }
         });

@@ -52,8 +52,8 @@ BOOST_AUTO_TEST_CASE(visits_every_user_exactly_once_at_several_page_sizes) {
             for (std::int64_t size : {1000, 333, 100}) {
                 BOOST_TEST_CONTEXT("page size " << size) {
                     minapp::user_query q;
-                    q.order = minapp::order_by().asc("id");
-                    q.page_size = size;
+                    q.order(minapp::order_by().asc("id"));
+                    q.page_size(size);
                     auto pager = s.client->list_users(q);
                     const auto ids = co_await walk(pager);
                     check_exactly_once(ids, 10'000);
@@ -61,8 +61,8 @@ BOOST_AUTO_TEST_CASE(visits_every_user_exactly_once_at_several_page_sizes) {
                 }
             }
             minapp::user_query keyset;
-            keyset.keyset = true;
-            keyset.page_size = 1000;
+            keyset.keyset(true);
+            keyset.page_size(1000);
             auto pager = s.client->list_users(keyset);
             check_exactly_once(co_await walk(pager), 10'000);
             BOOST_TEST(s.client->pool_stats().in_use == 0u);
@@ -75,9 +75,9 @@ BOOST_AUTO_TEST_CASE(page_size_and_item_cap_are_separate) {
     emulated_service s(500);
     run_bounded(s.ioc, [&]() -> asio::awaitable<void> {
         minapp::user_query q;
-        q.page_size = 40;
-        q.max_items = 95;
-        q.filter = minapp::where::gte("created_at", 0);
+        q.page_size(40);
+        q.max_items(95);
+        q.filter(minapp::where::gte("created_at", 0));
         auto pager = s.client->list_users(q);
         check_exactly_once(co_await walk(pager), 95);
         // Three pages: 40 + 40 + 15 (the last request asks only for what the cap leaves).
@@ -92,8 +92,8 @@ BOOST_AUTO_TEST_CASE(next_page_yields_whole_pages_with_meta) {
     emulated_service s(250);
     run_bounded(s.ioc, [&]() -> asio::awaitable<void> {
         minapp::user_query q;
-        q.page_size = 100;
-        q.return_total_count = true;
+        q.page_size(100);
+        q.return_total_count(true);
         auto pager = s.client->list_users(q);
         std::vector<std::size_t> sizes;
         for (;;) {
@@ -121,7 +121,7 @@ BOOST_AUTO_TEST_CASE(prefetches_one_page_ahead) {
     };
     run_bounded(s.ioc, [&]() -> asio::awaitable<void> {
         minapp::user_query q;
-        q.page_size = 100;
+        q.page_size(100);
         auto pager = s.client->list_users(q);
         auto first = (co_await pager.next_page()).value();
         BOOST_TEST_REQUIRE(first.has_value());
@@ -145,7 +145,7 @@ BOOST_AUTO_TEST_CASE(early_break_cancels_cleanly) {
     run_bounded(s.ioc, [&]() -> asio::awaitable<void> {
         {
             minapp::user_query q;
-            q.page_size = 100;
+            q.page_size(100);
             auto pager = s.client->list_users(q);
             for (int i = 0; i < 150; ++i) {
                 BOOST_TEST_REQUIRE((co_await pager.next()).value().has_value());
@@ -182,7 +182,7 @@ BOOST_AUTO_TEST_CASE(cancelling_the_consumer_mid_page) {
     run_bounded(s.ioc, [&]() -> asio::awaitable<void> {
         auto ex = co_await asio::this_coro::executor;
         minapp::user_query q;
-        q.page_size = 100;
+        q.page_size(100);
         auto pager = s.client->list_users(q);
         BOOST_TEST_REQUIRE((co_await pager.next_page()).value().has_value());
         minapp::test::async_event done(ex);
@@ -208,7 +208,7 @@ BOOST_AUTO_TEST_CASE(cancelling_the_consumer_mid_page) {
 
 BOOST_AUTO_TEST_CASE(error_on_page_k_and_resume_from_the_cursor) {
     minapp::client_options o;
-    o.retry.max_attempts = 1; // let the injected 500 reach the caller
+    o.retry().max_attempts = 1; // let the injected 500 reach the caller
     emulated_service s(1000, o);
     minapp::emulator::fault_config faults;
     minapp::emulator::fault_rule fail;
@@ -218,8 +218,8 @@ BOOST_AUTO_TEST_CASE(error_on_page_k_and_resume_from_the_cursor) {
     s.server.faults().configure(faults);
     run_bounded(s.ioc, [&]() -> asio::awaitable<void> {
         minapp::user_query q;
-        q.order = minapp::order_by().asc("id");
-        q.page_size = 100;
+        q.order(minapp::order_by().asc("id"));
+        q.page_size(100);
         std::vector<std::int64_t> ids;
         auto pager = s.client->list_users(q);
         minapp::failure failed;
@@ -255,8 +255,8 @@ BOOST_AUTO_TEST_CASE(keyset_mode_is_exact_while_others_insert_and_update) {
             std::set<std::int64_t> original;
             {
                 minapp::user_query all;
-                all.keyset = true;
-                all.page_size = 1000;
+                all.keyset(true);
+                all.page_size(1000);
                 auto p = s.client->list_users(all);
                 for (auto id : co_await walk(p)) {
                     original.insert(id);
@@ -285,8 +285,8 @@ BOOST_AUTO_TEST_CASE(keyset_mode_is_exact_while_others_insert_and_update) {
             asio::co_spawn(ex, writer(), [&](std::exception_ptr) { writer_done.set(); });
 
             minapp::user_query q;
-            q.keyset = true;
-            q.page_size = 100;
+            q.keyset(true);
+            q.page_size(100);
             auto pager = s.client->list_users(q);
             std::vector<std::int64_t> ids;
             for (;;) {
@@ -329,12 +329,12 @@ BOOST_AUTO_TEST_CASE(empty_page_with_next_does_not_end_iteration) {
         return r;
     });
     minapp::client_options o;
-    o.base_url = "http://127.0.0.1:" + std::to_string(server.port());
-    o.access_token = "t";
+    o.base_url("http://127.0.0.1:" + std::to_string(server.port()));
+    o.access_token("t");
     minapp::client c(ioc.get_executor(), o);
     run_bounded(ioc, [&]() -> asio::awaitable<void> {
         minapp::user_query q;
-        q.page_size = 2;
+        q.page_size(2);
         auto pager = c.list_users(q);
         const auto ids = co_await walk(pager);
         BOOST_TEST((ids == std::vector<std::int64_t>{7, 8}));

@@ -56,12 +56,12 @@ struct threaded_service {
 
     minapp::client_options client_options(std::size_t connections) const {
         minapp::client_options o;
-        o.base_url = server.url();
-        o.access_token = token;
-        o.pool.tls.use_system_ca = false;
-        o.pool.tls.ca_pem = server.ca_pem();
-        o.pool.max_connections = connections;
-        o.rate_limit = minapp::rate_limit{20000, 64}; // exercised, never the bottleneck
+        o.base_url(server.url());
+        o.access_token(token);
+        o.pool().tls().use_system_ca(false);
+        o.pool().tls().ca_pem(server.ca_pem());
+        o.pool().max_connections(connections);
+        o.rate_limit(minapp::rate_limit{20000, 64}); // exercised, never the bottleneck
         return o;
     }
 
@@ -106,8 +106,8 @@ BOOST_AUTO_TEST_CASE(mixed_calls_from_four_threads_all_succeed_and_count_once) {
         minapp::client one(setup.get_executor(), s.client_options(1));
         minapp::test::run_bounded(setup, [&]() -> asio::awaitable<void> {
             minapp::user_query q;
-            q.keyset = true;
-            q.page_size = 1000;
+            q.keyset(true);
+            q.page_size(1000);
             auto pager = one.list_users(q);
             for (;;) {
                 auto user = (co_await pager.next()).value();
@@ -138,8 +138,8 @@ BOOST_AUTO_TEST_CASE(mixed_calls_from_four_threads_all_succeed_and_count_once) {
             }
         }
         minapp::user_query q;
-        q.keyset = true;
-        q.page_size = 100;
+        q.keyset(true);
+        q.page_size(100);
         auto pager = c.list_users(q);
         std::size_t seen = 0;
         for (;;) {
@@ -171,7 +171,7 @@ BOOST_AUTO_TEST_CASE(mixed_calls_from_four_threads_all_succeed_and_count_once) {
             items.push_back(std::move(u));
         }
         minapp::bulk_options options;
-        options.concurrency = 4;
+        options.concurrency(4);
         auto report = co_await minapp::update_users(c, items, options);
         if (!report || report->totals.succeeded != items.size()) {
             ++failures;
@@ -203,7 +203,7 @@ BOOST_AUTO_TEST_CASE(a_bulk_run_cancelled_from_another_thread_reports_every_item
     threaded_service s(400);
     asio::io_context ioc(4);
     auto options = s.client_options(8);
-    options.rate_limit = minapp::rate_limit{400, 8}; // slow enough to be cancelled mid-run
+    options.rate_limit(minapp::rate_limit{400, 8}); // slow enough to be cancelled mid-run
     minapp::client c(ioc.get_executor(), options);
     std::vector<minapp::user_update> items;
     std::promise<void> started;
@@ -214,8 +214,8 @@ BOOST_AUTO_TEST_CASE(a_bulk_run_cancelled_from_another_thread_reports_every_item
 
     auto body = [&]() -> asio::awaitable<void> {
         minapp::user_query q;
-        q.keyset = true;
-        q.page_size = 1000;
+        q.keyset(true);
+        q.page_size(1000);
         auto pager = c.list_users(q);
         for (;;) {
             auto user = (co_await pager.next()).value();
@@ -228,12 +228,12 @@ BOOST_AUTO_TEST_CASE(a_bulk_run_cancelled_from_another_thread_reports_every_item
             items.push_back(std::move(u));
         }
         minapp::bulk_options bulk;
-        bulk.on_progress = [&](const minapp::bulk_progress& p) {
+        bulk.on_progress([&](const minapp::bulk_progress& p) {
             if (p.done >= 40 && !signalled.exchange(true)) {
                 started.set_value();
             }
-        };
-        bulk.progress_interval = std::chrono::milliseconds(0);
+        });
+        bulk.progress_interval(std::chrono::milliseconds(0));
         auto run = minapp::update_users(c, items, bulk);
         outcome.emplace(co_await asio::co_spawn(
             strand, std::move(run),

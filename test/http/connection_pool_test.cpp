@@ -63,8 +63,8 @@ struct setup {
 
     static pool_options with_ca(transport t, pool_options o) {
         if (t == transport::tls) {
-            o.tls.use_system_ca = false;
-            o.tls.ca_pem = localhost_identity().certificate_pem;
+            o.tls().use_system_ca(false);
+            o.tls().ca_pem(localhost_identity().certificate_pem);
         }
         return o;
     }
@@ -144,7 +144,7 @@ BOOST_AUTO_TEST_CASE(concurrent_requests_open_exactly_max_connections) {
         BOOST_TEST_CONTEXT(name(t)) {
             asio::io_context ioc;
             pool_options o;
-            o.max_connections = 4;
+            o.max_connections(4);
             setup s(ioc, t, ok, o);
             int succeeded = 0;
             run_bounded(ioc, [&]() -> asio::awaitable<void> {
@@ -398,8 +398,8 @@ BOOST_AUTO_TEST_CASE(truncated_body_is_an_error_and_never_resent) {
 BOOST_AUTO_TEST_CASE(body_and_header_limits_fail_and_discard_the_connection) {
     asio::io_context ioc;
     pool_options o;
-    o.body_limit = 1024;
-    o.header_limit = 512;
+    o.body_limit(1024);
+    o.header_limit(512);
     setup s(
         ioc, transport::tls,
         [](const seen_request& req) {
@@ -435,12 +435,12 @@ BOOST_AUTO_TEST_CASE(untrusted_certificate_and_wrong_host_name_fail_verification
         return setup::make_origin(transport::tls, srv.port());
     };
     pool_options no_ca;
-    no_ca.tls.use_system_ca = true; // the system store does not know our test CA
+    no_ca.tls().use_system_ca(true); // the system store does not know our test CA
     connection_pool untrusted(ioc.get_executor(), origin_of(trusted_server), no_ca);
     connection_pool trusted(ioc.get_executor(), origin_of(trusted_server),
                             setup::with_ca(transport::tls, {}));
     pool_options misnamed_options;
-    misnamed_options.tls.ca_pem = wrong_name.certificate_pem;
+    misnamed_options.tls().ca_pem(wrong_name.certificate_pem);
     connection_pool misnamed(ioc.get_executor(), origin_of(misnamed_server), misnamed_options);
     run_bounded(ioc, [&]() -> asio::awaitable<void> {
         auto r1 = co_await untrusted.send(get());
@@ -468,7 +468,7 @@ BOOST_AUTO_TEST_CASE(verification_is_on_by_default_and_the_opt_out_is_logged_onc
     asio::io_context ioc;
     scripted_server server(ioc.get_executor(), ok, &localhost_identity());
     const auto origin = setup::make_origin(transport::tls, server.port());
-    BOOST_TEST(!pool_options{}.tls.insecure_disable_verification);
+    BOOST_TEST(!pool_options{}.tls().insecure_disable_verification());
     connection_pool by_default(ioc.get_executor(), origin); // the test CA is in no system store
 
     std::ostringstream log;
@@ -480,9 +480,9 @@ BOOST_AUTO_TEST_CASE(verification_is_on_by_default_and_the_opt_out_is_logged_onc
     std::optional<connection_pool> insecure;
     {
         pool_options o;
-        o.tls.insecure_disable_verification = true;
-        o.max_connections = 1;
-        o.max_requests_per_connection = 2; // reconnects too: still no second warning
+        o.tls().insecure_disable_verification(true);
+        o.max_connections(1);
+        o.max_requests_per_connection(2); // reconnects too: still no second warning
         insecure.emplace(ioc.get_executor(), origin, o);
     }
     run_bounded(ioc, [&]() -> asio::awaitable<void> {
@@ -509,8 +509,8 @@ BOOST_AUTO_TEST_CASE(verification_is_on_by_default_and_the_opt_out_is_logged_onc
 BOOST_AUTO_TEST_CASE(tls_below_1_2_is_never_offered) {
     for (const bool insecure : {false, true}) {
         minapp::http::tls_options o;
-        o.use_system_ca = false;
-        o.insecure_disable_verification = insecure;
+        o.use_system_ca(false);
+        o.insecure_disable_verification(insecure);
         auto ctx = minapp::http::detail::make_tls_context(o);
         BOOST_TEST(SSL_CTX_get_min_proto_version(ctx.native_handle()) == TLS1_2_VERSION);
     }
@@ -520,7 +520,7 @@ BOOST_AUTO_TEST_CASE(tls_below_1_2_is_never_offered) {
 // never looked up by a client and piled up with every reconnect (found by the soak).
 BOOST_AUTO_TEST_CASE(client_sessions_are_not_stored_in_the_internal_cache) {
     minapp::http::tls_options o;
-    o.use_system_ca = false;
+    o.use_system_ca(false);
     auto ctx = minapp::http::detail::make_tls_context(o);
     const long mode = SSL_CTX_get_session_cache_mode(ctx.native_handle());
     BOOST_TEST((mode & SSL_SESS_CACHE_CLIENT) != 0);
@@ -584,7 +584,7 @@ BOOST_AUTO_TEST_CASE(invalid_request_fails_before_anything_is_sent) {
 BOOST_AUTO_TEST_CASE(cancelled_waiter_leaves_the_pool_consistent) {
     asio::io_context ioc;
     pool_options o;
-    o.max_connections = 1;
+    o.max_connections(1);
     asio::cancellation_signal cancel_waiter;
     // When the first request reaches the server, the second is certainly queued: cancel it.
     setup s(
@@ -630,7 +630,7 @@ BOOST_AUTO_TEST_CASE(cancelled_waiter_leaves_the_pool_consistent) {
 BOOST_AUTO_TEST_CASE(waiter_deadline_expires_while_connections_are_busy) {
     asio::io_context ioc;
     pool_options o;
-    o.max_connections = 1;
+    o.max_connections(1);
     setup s(
         ioc, transport::plain,
         [](const seen_request& req) {
@@ -658,7 +658,7 @@ BOOST_AUTO_TEST_CASE(waiter_deadline_expires_while_connections_are_busy) {
 BOOST_AUTO_TEST_CASE(shutdown_fails_waiters_and_later_requests) {
     asio::io_context ioc;
     pool_options o;
-    o.max_connections = 1;
+    o.max_connections(1);
     minapp::test::async_event busy_arrived(ioc.get_executor());
     setup s(
         ioc, transport::plain,
@@ -710,7 +710,7 @@ BOOST_AUTO_TEST_CASE(reconnects_resume_the_tls_session) {
 BOOST_AUTO_TEST_CASE(idle_connections_are_closed_after_the_idle_timeout) {
     asio::io_context ioc;
     pool_options o;
-    o.idle_timeout = 100ms;
+    o.idle_timeout(100ms);
     setup s(ioc, transport::plain, ok, o);
     minapp::test::async_event closed(ioc.get_executor());
     s.server.on_connection_end([&] { closed.set(); });
@@ -727,7 +727,7 @@ BOOST_AUTO_TEST_CASE(idle_connections_are_closed_after_the_idle_timeout) {
 BOOST_AUTO_TEST_CASE(max_requests_per_connection_retires_connections) {
     asio::io_context ioc;
     pool_options o;
-    o.max_requests_per_connection = 4;
+    o.max_requests_per_connection(4);
     setup s(ioc, transport::plain, ok, o);
     run_bounded(ioc, [&]() -> asio::awaitable<void> {
         for (int i = 0; i < 10; ++i) {
@@ -742,7 +742,7 @@ BOOST_AUTO_TEST_CASE(max_requests_per_connection_retires_connections) {
 BOOST_AUTO_TEST_CASE(concurrent_use_from_two_threads) {
     asio::io_context ioc(2);
     pool_options o;
-    o.max_connections = 4;
+    o.max_connections(4);
     setup s(ioc, transport::tls, ok, o);
     std::atomic<int> succeeded{0};
     std::atomic<int> finished{0};

@@ -72,8 +72,8 @@ BOOST_AUTO_TEST_CASE(classifies_failures_by_cause_and_stage) {
 
 BOOST_AUTO_TEST_CASE(returns_only_clean_keep_alive_exchanges_to_the_pool) {
     pool_options limited;
-    limited.max_requests_per_connection = 100;
-    limited.max_connection_lifetime = 60s;
+    limited.max_requests_per_connection(100);
+    limited.max_connection_lifetime(60s);
     const pool_options unlimited;
     const exchange_outcome clean{{}, stage::none, true, true};
     const exchange_outcome close_requested{{}, stage::none, true, false};
@@ -108,10 +108,10 @@ BOOST_AUTO_TEST_CASE(returns_only_clean_keep_alive_exchanges_to_the_pool) {
 
 BOOST_AUTO_TEST_CASE(idle_connections_expire) {
     pool_options o;
-    o.idle_timeout = 30s;
+    o.idle_timeout(30s);
     BOOST_TEST(idle_connection_usable(29s, 100s, o));
     BOOST_TEST(!idle_connection_usable(30s, 100s, o));
-    o.max_connection_lifetime = 60s;
+    o.max_connection_lifetime(60s);
     BOOST_TEST(idle_connection_usable(1s, 59s, o));
     BOOST_TEST(!idle_connection_usable(1s, 60s, o));
 }

@@ -113,7 +113,7 @@ std::string required_secret_file(const std::string& path, const std::string& wha
 }
 
 void print(command_io& io, const json::object& o) {
-    io.out << json::serialize(o) << '\n';
+    io.out << to_text(o) << '\n';
 }
 
 asio::awaitable<int> users_get(client& c, const command& cmd, command_io io) {
@@ -138,42 +138,46 @@ asio::awaitable<int> users_count(client& c, const command& cmd, command_io io) {
 
 user_query list_query(const command& cmd, bool want_total) {
     user_query q;
-    q.filter = where_arg(cmd);
-    q.keyset = cmd.flag("keyset");
+    q.filter(where_arg(cmd));
+    q.keyset(cmd.flag("keyset"));
     if (const auto* order = cmd.value("order-by")) {
-        if (q.keyset) {
+        if (q.keyset()) {
             throw usage_problem{"--keyset always orders by id: drop --order-by"};
         }
         std::stringstream fields(*order);
         std::string field;
+        minapp::order_by sort;
         while (std::getline(fields, field, ',')) {
             const bool desc = !field.empty() && field.front() == '-';
             if (desc) {
-                q.order.desc(field.substr(1));
+                sort.desc(field.substr(1));
             } else {
-                q.order.asc(field);
+                sort.asc(field);
             }
         }
-        if (!q.order.problem().empty()) {
-            throw usage_problem{"--order-by: " + q.order.problem()};
+        if (!sort.problem().empty()) {
+            throw usage_problem{"--order-by: " + sort.problem()};
         }
+        q.order(std::move(sort));
     }
     if (const auto* size = cmd.value("page-size")) {
-        q.page_size = parse_int(*size, "--page-size", 1);
-        if (q.page_size > 1000) {
+        q.page_size(parse_int(*size, "--page-size", 1));
+        if (q.page_size() > 1000) {
             throw usage_problem{"--page-size must be within 1..1000"};
         }
     }
     if (const auto* max = cmd.value("max")) {
-        q.max_items = parse_int(*max, "--max", 0);
+        q.max_items(parse_int(*max, "--max", 0));
     }
     if (const auto* offset = cmd.value("offset")) {
-        if (q.keyset) {
+        if (q.keyset()) {
             throw usage_problem{"--keyset walks by id: --offset does not apply"};
         }
-        q.start.offset = parse_int(*offset, "--offset", 0);
+        minapp::list_cursor start;
+        start.offset = parse_int(*offset, "--offset", 0);
+        q.start(start);
     }
-    q.return_total_count = want_total;
+    q.return_total_count(want_total);
     return q;
 }
 
@@ -199,9 +203,9 @@ asio::awaitable<int> users_list(client& c, const command& cmd, command_io io) {
         done += (*page)->objects.size();
         if (!total && (*page)->meta.total_count) {
             auto t = static_cast<std::size_t>(
-                std::max<std::int64_t>(0, *(*page)->meta.total_count - query.start.offset));
-            if (query.max_items) {
-                t = std::min(t, static_cast<std::size_t>(*query.max_items));
+                std::max<std::int64_t>(0, *(*page)->meta.total_count - query.start().offset));
+            if (query.max_items()) {
+                t = std::min(t, static_cast<std::size_t>(*query.max_items()));
             }
             total = t;
         }
@@ -228,11 +232,9 @@ asio::awaitable<int> users_update_where(client& c, const command& cmd, command_i
     progress_bar bar(io.err, io.progress, "users");
     where_update_options options;
     if (io.concurrency != 0) {
-        options.concurrency = io.concurrency;
+        options.concurrency(io.concurrency);
     }
-    options.on_progress = [&bar](const bulk_progress& p) {
-        bar.update(p);
-    };
+    options.on_progress([&bar](const bulk_progress& p) { bar.update(p); });
     auto ran = co_await update_where(c, filter, change, options);
     bar.finish();
     if (!ran) {
@@ -335,15 +337,11 @@ asio::awaitable<int> users_update_many(client& c, const command& cmd, command_io
     progress_bar bar(io.err, io.progress, "items");
     bulk_options options;
     if (io.concurrency != 0) {
-        options.concurrency = io.concurrency;
+        options.concurrency(io.concurrency);
     }
-    options.stop_on_error = cmd.flag("stop-on-error");
-    options.on_outcome = [&io](update_outcome&& o) {
-        print(io, to_json(o));
-    };
-    options.on_progress = [&bar](const bulk_progress& p) {
-        bar.update(p);
-    };
+    options.stop_on_error(cmd.flag("stop-on-error"));
+    options.on_outcome([&io](update_outcome&& o) { print(io, to_json(o)); });
+    options.on_progress([&bar](const bulk_progress& p) { bar.update(p); });
     auto ran = co_await update_users(c, std::move(source), options);
     bar.finish();
     io.out.flush();
@@ -406,35 +404,37 @@ v1_filter v1_filter_of(const command& cmd) {
         return v ? std::optional<std::int64_t>(parse_int(*v, std::string("--") + option, min))
                  : std::nullopt;
     };
-    f.nickname = text("nickname");
-    f.nickname_contains = text("nickname-contains");
+    f.nickname(text("nickname"));
+    f.nickname_contains(text("nickname-contains"));
     if (auto g = number("gender", 0)) {
-        f.gender = static_cast<int>(*g);
+        f.gender(static_cast<int>(*g));
     }
-    f.created_at_gte = number("created-at-gte", 0);
-    f.created_at_lte = number("created-at-lte", 0);
-    f.created_at_gt = number("created-at-gt", 0);
-    f.created_at_lt = number("created-at-lt", 0);
+    f.created_at_gte(number("created-at-gte", 0));
+    f.created_at_lte(number("created-at-lte", 0));
+    f.created_at_gt(number("created-at-gt", 0));
+    f.created_at_lt(number("created-at-lt", 0));
     if (const auto* groups = cmd.value("group-in")) {
         std::stringstream list(*groups);
+        std::vector<std::int64_t> ids;
         for (std::string g; std::getline(list, g, ',');) {
-            f.group_in.push_back(parse_int(g, "--group-in", 1));
+            ids.push_back(parse_int(g, "--group-in", 1));
         }
+        f.group_in(std::move(ids));
     }
-    f.openid = text("openid");
-    f.unionid = text("unionid");
-    f.user_id = number("user-id", 1);
+    f.openid(text("openid"));
+    f.unionid(text("unionid"));
+    f.user_id(number("user-id", 1));
     if (auto limit = number("limit", 1)) {
-        f.limit = *limit;
+        f.limit(*limit);
     }
     if (auto offset = number("offset", 0)) {
-        f.offset = *offset;
+        f.offset(*offset);
     }
     if (const auto* order = cmd.value("order-by")) {
         if (*order == "created_at") {
-            f.order_by = v1_filter::order::created_at;
+            f.order_by(v1_filter::order::created_at);
         } else if (*order == "-created_at") {
-            f.order_by = v1_filter::order::created_at_desc;
+            f.order_by(v1_filter::order::created_at_desc);
         } else {
             throw usage_problem{"--order-by must be created_at or -created_at"};
         }

@@ -28,8 +28,8 @@ constexpr const char* emulator_token = "emulator-token";
 int run(const cli::invocation& inv) {
     const auto& g = inv.global;
     minapp::client_options options;
-    options.base_url = g.base_url;
-    options.env_id = g.env_id;
+    options.base_url(g.base_url);
+    options.env_id(g.env_id);
 
     // --emulator: an embedded emulator on its own thread, seeded with demo users.
     std::unique_ptr<minapp::emulator::user_api> api;
@@ -44,9 +44,9 @@ int run(const cli::invocation& inv) {
         emulator = std::make_unique<minapp::emulator::server>(
             so, [&api = *api](const minapp::emulator::api_request& r) { return api.handle(r); });
         emulator->start();
-        options.base_url = emulator->url();
-        options.access_token = emulator_token;
-        options.pool.tls.ca_pem = emulator->ca_pem();
+        options.base_url(emulator->url());
+        options.access_token(emulator_token);
+        options.pool().tls().ca_pem(emulator->ca_pem());
         std::cerr << "minapp: embedded emulator at " << emulator->url() << " with "
                   << g.emulator_users << " users\n";
     } else if (g.token_file) {
@@ -55,31 +55,31 @@ int run(const cli::invocation& inv) {
             std::cerr << "minapp: cannot read a token from " << *g.token_file << "\n";
             return cli::exit_usage;
         }
-        options.access_token = *token;
+        options.access_token(*token);
     } else if (g.token) {
-        options.access_token = *g.token;
+        options.access_token(*g.token);
     } else {
         std::cerr << "minapp: no access token: set MINAPP_TOKEN or use --token-file PATH\n";
         return cli::exit_usage;
     }
     if (!g.ca_file.empty()) {
-        options.pool.tls.ca_file = g.ca_file;
+        options.pool().tls().ca_file(g.ca_file);
     }
     if (g.insecure) {
         std::cerr << "minapp: WARNING: --insecure: the server's certificate is not verified; "
                      "anyone on the path can read the token\n";
-        options.pool.tls.insecure_disable_verification = true;
+        options.pool().tls().insecure_disable_verification(true);
     }
     if (g.timeout_seconds) {
-        options.request_timeout =
-            std::chrono::milliseconds(static_cast<std::int64_t>(*g.timeout_seconds * 1000));
+        options.request_timeout(
+            std::chrono::milliseconds(static_cast<std::int64_t>(*g.timeout_seconds * 1000)));
     }
     if (g.rate) {
-        options.rate_limit = minapp::rate_limit{*g.rate, std::max(1.0, *g.rate / 10)};
+        options.rate_limit(minapp::rate_limit{*g.rate, std::max(1.0, *g.rate / 10)});
     }
     if (g.concurrency) {
-        options.pool.max_connections =
-            std::max<std::size_t>(options.pool.max_connections, *g.concurrency);
+        options.pool().max_connections(
+            std::max<std::size_t>(options.pool().max_connections(), *g.concurrency));
     }
 
     asio::io_context ioc;

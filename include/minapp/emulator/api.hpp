@@ -11,6 +11,8 @@ namespace minapp::emulator {
 
 /// One HTTP request as the API logic sees it.
 struct api_request {
+    api_request() = default;
+
     std::string method; ///< "GET", "PUT", ... (upper case)
     std::string target; ///< Raw origin-form target: path plus optional "?query", still encoded.
     std::string authorization; ///< Raw Authorization header value; empty when absent.
@@ -21,6 +23,8 @@ struct api_request {
 
 /// The API's answer. The server adds Content-Length, Connection and Date.
 struct api_response {
+    api_response() = default;
+
     unsigned status = 200;
     std::string body; ///< JSON text
     std::string content_type = "application/json";

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace minapp::emulator {
@@ -55,6 +56,8 @@ std::optional<fault_kind> parse_fault_kind(std::string_view name) noexcept;
 
 /// Restricts a rule to some requests. Empty members match everything.
 struct fault_filter {
+    fault_filter() = default;
+
     std::string method;      ///< Exact method, e.g. "PUT".
     std::string path_prefix; ///< Prefix of the request target, e.g. "/oserve/v2.6/".
 };
@@ -62,6 +65,8 @@ struct fault_filter {
 /// One kind of fault and when it fires. Each rule numbers the requests its filter matches 1, 2,
 /// 3, ... (the request number); the rule fires when any of its triggers does.
 struct fault_rule {
+    fault_rule() = default;
+
     fault_kind kind = fault_kind::http_500;
     /// Probability per matching request, in [0, 1]. The draw is a pure function of the seed, the
     /// rule's position and the request number, so concurrency cannot change the sequence.
@@ -83,6 +88,11 @@ inline constexpr std::uint64_t default_fault_seed = 0x6d696e617070; // "minapp"
 
 /// A set of rules plus the seed of their probability draws.
 struct fault_config {
+    fault_config() = default;
+    fault_config(std::uint64_t draw_seed, std::vector<fault_rule> fault_rules)
+        : seed(draw_seed)
+        , rules(std::move(fault_rules)) {}
+
     std::uint64_t seed = default_fault_seed;
     std::vector<fault_rule> rules;
 };
@@ -90,6 +100,8 @@ struct fault_config {
 /// What happens to one request. `action` is the first firing non-latency rule (in rule order);
 /// `delay` is the sum of the firing latency rules.
 struct fault_decision {
+    fault_decision() = default;
+
     std::optional<fault_kind> action;
     std::chrono::milliseconds delay{0};
     std::chrono::seconds retry_after{0}; ///< For fault_kind::http_429_retry_after.

@@ -34,6 +34,8 @@ using inspection_handler = std::function<std::optional<api_response>(const api_r
 
 /// How a server listens and behaves.
 struct server_options {
+    server_options() = default;
+
     /// Address to bind (IPv4 or IPv6 literal).
     std::string address = "127.0.0.1";
     /// Port to bind; 0 picks an ephemeral port (see server::port()).

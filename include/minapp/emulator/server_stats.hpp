@@ -14,6 +14,8 @@ namespace minapp::emulator {
 /// Counters of an emulator server. Requests to the /_emulator/ inspection endpoints are counted
 /// only in `inspection_requests`.
 struct server_stats {
+    server_stats() = default;
+
     std::uint64_t connections_accepted = 0;
     std::uint64_t connections_open = 0;
     /// API requests read completely (whatever happened to them afterwards).

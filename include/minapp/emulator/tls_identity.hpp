@@ -2,12 +2,18 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace minapp::emulator {
 
 /// A certificate chain and its private key, both PEM-encoded.
 struct tls_identity {
+    tls_identity() = default;
+    tls_identity(std::string certificate, std::string private_key)
+        : certificate_pem(std::move(certificate))
+        , private_key_pem(std::move(private_key)) {}
+
     std::string certificate_pem; ///< The (self-signed) certificate; also usable as the CA file.
     std::string private_key_pem; ///< The matching private key.
 };

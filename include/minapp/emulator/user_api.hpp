@@ -17,6 +17,8 @@ namespace minapp::emulator {
 
 /// How a user_api is set up.
 struct user_api_config {
+    user_api_config() = default;
+
     /// Bearer tokens accepted for every environment.
     std::vector<std::string> tokens = {"test-token"};
     /// Users seeded into each environment.

@@ -14,6 +14,10 @@
 
 namespace minapp::http {
 
+namespace detail {
+struct pool_access;
+} // namespace detail
+
 /// Keeps up to `pool_options::max_connections` connections to one origin and sends requests over
 /// them, one exchange per connection at a time.
 ///
@@ -51,7 +55,7 @@ public:
     boost::asio::awaitable<send_result> send(request req,
                                              std::chrono::steady_clock::time_point deadline);
 
-    /// As above, with the deadline `now + pool_options::request_timeout`.
+    /// As above, with the deadline `now + pool_options::request_timeout()`.
     boost::asio::awaitable<send_result> send(request req);
 
     /// Closes idle connections, fails queued callers with `error::pool_shut_down` and refuses
@@ -68,6 +72,7 @@ public:
     const pool_options& options() const noexcept;
 
 private:
+    friend struct detail::pool_access;
     class impl;
     std::shared_ptr<impl> impl_;
 };

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace minapp::http {
@@ -15,12 +16,24 @@ enum class method { get, put, post, delete_ };
 
 /// One header field.
 struct field {
+    field() = default;
+    field(std::string field_name, std::string field_value)
+        : name(std::move(field_name))
+        , value(std::move(field_value)) {}
+
     std::string name;
     std::string value;
 };
 
-/// A request to send through a pool. The pool adds Host, User-Agent and Content-Length.
+/// A request to send through a pool. The pool adds Host, User-Agent and Content-Length. Not an
+/// aggregate on purpose (see README, "Compilers"): `request(method::get, "/path")`.
 struct request {
+    request() = default;
+    request(http::method verb, std::string request_target, std::string request_body = {})
+        : method(verb)
+        , target(std::move(request_target))
+        , body(std::move(request_body)) {}
+
     http::method method = http::method::get;
     std::string target;         ///< Origin-form target: path and query, e.g. "/oserve/v2.2/...".
     std::vector<field> headers; ///< Extra fields, e.g. Authorization and Content-Type.
@@ -32,6 +45,8 @@ struct request {
 
 /// A complete response.
 struct response {
+    response() = default;
+
     unsigned status = 0;
     std::vector<field> headers;
     std::string body;
@@ -43,6 +58,8 @@ struct response {
 /// What the connection layer knows about a failed (or successful) exchange, for diagnostics and
 /// for the retry logic. Never contains the request's header values.
 struct exchange_info {
+    exchange_info() = default;
+
     /// The underlying system, TLS or HTTP-parser error behind a minapp error (empty on success).
     boost::system::error_code cause;
     /// Human-readable detail, e.g. "certificate verify failed: hostname mismatch".
@@ -62,6 +79,8 @@ struct exchange_info {
 /// The outcome of `connection_pool::send`: `ec` is empty on success (any HTTP status counts as a
 /// success at this layer), otherwise a `minapp::error` code.
 struct send_result {
+    send_result() = default;
+
     boost::system::error_code ec;
     http::response response;
     exchange_info info;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace minapp::http {
 
@@ -14,6 +15,12 @@ enum class scheme { http, https };
 
 /// A parsed origin (`https://host[:port]` or `http://host[:port]`).
 struct origin {
+    origin() = default;
+    origin(http::scheme s, std::string host_name, std::uint16_t port_number)
+        : scheme(s)
+        , host(std::move(host_name))
+        , port(port_number) {}
+
     http::scheme scheme = http::scheme::https;
     std::string host; ///< Host name or IP literal, without brackets; lower-cased.
     std::uint16_t port = 443;

@@ -15,6 +15,6 @@ int main() {
     pool.shutdown();
     ioc.run();
     std::cout << "consumer: " << pool.target().to_string() << " max_connections "
-              << pool.options().max_connections << "\n";
+              << pool.options().max_connections() << "\n";
     return pool.stats().requests == 0 ? 0 : 1;
 }
