@@ -1,11 +1,16 @@
 #include "builder_checks.hpp"
 
+#include <boost/json/error.hpp>
+#include <boost/json/stream_parser.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <utility>
 #include <vector>
 
 namespace minapp::detail {
+
+namespace json = boost::json;
 
 namespace {
 
@@ -86,6 +91,37 @@ std::size_t nesting_depth(const boost::json::value& v) {
         }
     }
     return deepest;
+}
+
+json::value parse_document(std::string_view text, std::size_t max_depth, std::string& problem) {
+    json::parse_options options;
+    options.max_depth = max_depth;
+    json::stream_parser p({}, options);
+    boost::system::error_code ec;
+    const std::size_t used = p.write_some(text.data(), text.size(), ec);
+    if (!ec && used == text.size()) {
+        p.finish(ec);
+    }
+    if (!ec && used != text.size()) {
+        ec = json::error::extra_data;
+    }
+    if (!ec) {
+        return p.release();
+    }
+    // The parser stops at the first byte it cannot take.
+    std::size_t line = 1;
+    std::size_t column = 1;
+    for (std::size_t k = 0; k < std::min(used, text.size()); ++k) {
+        if (text[k] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    problem = "not valid JSON at line " + std::to_string(line) + ", column " +
+              std::to_string(column) + ": " + ec.message();
+    return nullptr;
 }
 
 std::string quoted(std::string_view name) {

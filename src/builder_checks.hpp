@@ -3,6 +3,8 @@
 
 #include <boost/json/value.hpp>
 
+#include <cstddef>
+
 #include <string>
 #include <string_view>
 
@@ -24,6 +26,11 @@ bool all_finite(const boost::json::value& v);
 /// How deeply arrays and objects nest in `v`: 0 for a scalar, 1 for `[]` or `[1]`, 2 for
 /// `[[1]]`. Boost.JSON's parser, and with it the emulator, accepts 32 levels by default.
 std::size_t nesting_depth(const boost::json::value& v);
+
+/// Parses `text` as one JSON value nested at most `max_depth` deep. On failure `problem` says
+/// where and why, as the CLI does: "not valid JSON at line 1, column 9: incomplete JSON".
+boost::json::value parse_document(std::string_view text, std::size_t max_depth,
+                                  std::string& problem);
 
 /// `name` in single quotes, for problem messages.
 std::string quoted(std::string_view name);

@@ -41,7 +41,7 @@ std::string item_path(const char* collection, std::int64_t id) {
 
 std::optional<failure> detail::check_update(const update& change, bool allow_builtin) {
     if (!change.problem().empty()) {
-        return invalid_argument("update: " + change.problem());
+        return invalid_argument(change.problem()); // "update: ..."
     }
     if (!allow_builtin) {
         for (const auto& field : change.fields()) {
@@ -127,7 +127,7 @@ asio::awaitable<result<user_page>> list_users_page(impl_ptr c, user_query query)
 
 asio::awaitable<result<std::int64_t>> count_users(impl_ptr c, where filter) {
     if (!filter.problem().empty()) {
-        co_return invalid_argument("where: " + filter.problem());
+        co_return invalid_argument(filter.problem()); // "where: ..."
     }
     detail::query_string qs;
     if (!filter.matches_all()) {
@@ -301,7 +301,7 @@ asio::awaitable<result<user_profile>> detail::update_user(impl_ptr c, std::int64
 asio::awaitable<result<batch_update_result>>
 detail::update_users_batch(impl_ptr c, where filter, update change, batch_slice slice) {
     if (!filter.problem().empty()) {
-        co_return invalid_argument("where: " + filter.problem());
+        co_return invalid_argument(filter.problem());
     }
     if (auto bad = check_update(change, c->options().allow_builtin_field_updates())) {
         co_return *bad;

@@ -3,6 +3,9 @@
 namespace minapp {
 
 std::string diagnostics::to_string() const {
+    if (method.empty() && path.empty() && http_status == 0 && server_message.empty()) {
+        return detail; // refused before anything was sent: the reason is the whole story
+    }
     std::string out = method.empty() ? std::string("request") : method;
     if (!path.empty()) {
         out += ' ';

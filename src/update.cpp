@@ -241,10 +241,11 @@ update update::raw(const json::object& doc) {
 }
 
 update update::parse(std::string_view json) {
-    boost::system::error_code ec;
-    const json::value doc = json::parse(json, ec);
-    if (ec) {
-        return update().record("update: not valid JSON: " + ec.message());
+    std::string problem;
+    // Boost.JSON's default depth: deeper values could not be sent anyway (max_value_depth).
+    const json::value doc = detail::parse_document(json, 32, problem);
+    if (!problem.empty()) {
+        return update().record("update: " + problem);
     }
     if (!doc.is_object()) {
         return update().record("update: the document must be a JSON object");

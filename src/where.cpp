@@ -324,7 +324,11 @@ where where::within(std::string_view field, const geo_polygon& area) {
     for (const auto& p : ring) {
         positions.push_back(position_json(p));
     }
-    json::object polygon{{"type", "Polygon"}, {"coordinates", json::array{std::move(positions)}}};
+    // The rings, built by push_back: clang reads `json::array{positions}` as a copy of
+    // `positions`, g++ as a one-element list.
+    json::array rings;
+    rings.push_back(std::move(positions));
+    json::object polygon{{"type", "Polygon"}, {"coordinates", std::move(rings)}};
     return condition(field, "$within", std::move(polygon), bad);
 }
 
@@ -373,12 +377,10 @@ where where::raw(json::object doc) {
 }
 
 where where::parse(std::string_view json) {
-    json::parse_options options;
-    options.max_depth = max_json_depth;
-    boost::system::error_code ec;
-    json::value doc = json::parse(json, ec, {}, options);
-    if (ec) {
-        return failed("not valid JSON: " + ec.message());
+    std::string problem;
+    json::value doc = detail::parse_document(json, max_json_depth, problem);
+    if (!problem.empty()) {
+        return failed(std::move(problem));
     }
     if (!doc.is_object()) {
         return failed("the document must be a JSON object");

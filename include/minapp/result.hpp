@@ -28,7 +28,9 @@ struct diagnostics {
     bool request_sent = false;  ///< Whether the request may have reached the server.
     int attempts = 0;           ///< Requests sent for this call, retries included.
 
-    /// One line for logs: "GET /oserve/... -> 404 not found: user not exist (2 attempts)".
+    /// One line for logs: "GET /oserve/... -> 404: user not exist after 2 attempts"; for a
+    /// call refused before anything was sent, the reason alone ("where: not valid JSON at line
+    /// 1, column 9: incomplete JSON").
     std::string to_string() const;
 };
 

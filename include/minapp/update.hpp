@@ -77,7 +77,9 @@ public:
     /// Appends every item, duplicates kept (`{"$append":[...]}`).
     update& append(std::string_view field, boost::json::array items);
     /// Appends one item: a non-array value is wrapped into `[v]`, an array is taken as the list
-    /// of items as the SDKs do (to append one array as an element, pass `array{array{...}}`).
+    /// of items as the SDKs do (to append one array as an element, pass
+    /// `minapp::json_array(minapp::json_array(...))`: a braced `array{array{...}}` is a copy for
+    /// clang and a nested list for g++).
     update& append(std::string_view field, boost::json::value item);
     /// Appends the listed items: lets `append("tags", {"a", "b"})` pick the list meaning.
     update& append(std::string_view field, std::initializer_list<boost::json::value_ref> items);

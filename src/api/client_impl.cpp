@@ -259,7 +259,7 @@ asio::awaitable<result<reply>> client_impl::attempts(call_spec spec,
             f.diagnostics.detail = sent.info.detail;
             f.diagnostics.http_status = 0;
             f.diagnostics.server_message.clear();
-            verdict = decide_retry(sent.ec, 0, sent.info.request_sent, spec.idempotent);
+            verdict = decide_retry(sent.ec, 0, sent.info.request_sent, spec.idempotent, !write);
             if (!spec.idempotent && ambiguous) {
                 // An atomic update may have been applied: say so instead of a transport error.
                 f.code = error::outcome_unknown;
@@ -288,7 +288,7 @@ asio::awaitable<result<reply>> client_impl::attempts(call_spec spec,
             if (status >= 300 && status < 400) {
                 f.diagnostics.detail = "redirects are not followed";
             }
-            verdict = decide_retry({}, status, true, spec.idempotent);
+            verdict = decide_retry({}, status, true, spec.idempotent, !write);
             retry_after = parse_retry_after(sent.response.header("Retry-After"),
                                             std::chrono::system_clock::now());
             if (limiter_ && status == 429) {

@@ -135,10 +135,10 @@ result<call_spec> page_request(const user_query& q, const list_cursor& at) {
         return invalid_argument("offset must not be negative");
     }
     if (!q.filter().problem().empty()) {
-        return invalid_argument("where: " + q.filter().problem());
+        return invalid_argument(q.filter().problem()); // "where: ..."
     }
     if (!q.order().problem().empty()) {
-        return invalid_argument("order_by: " + q.order().problem());
+        return invalid_argument(q.order().problem()); // "order_by: ..."
     }
     std::int64_t limit = q.page_size();
     if (q.max_items()) {

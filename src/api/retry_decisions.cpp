@@ -36,8 +36,11 @@ error_code status_error(unsigned status) {
 }
 
 retry_verdict decide_retry(const error_code& ec, unsigned status, bool request_sent,
-                           bool idempotent) {
+                           bool idempotent, bool read) {
     if (!ec) {
+        if (status == 500) {
+            return {read, false};
+        }
         if (status == 429) {
             return {true, true}; // throttled requests were not applied
         }

@@ -23,9 +23,10 @@ struct retry_verdict {
 
 /// Decides on a failed attempt: `ec` is the transport error (empty when a response arrived),
 /// `status` the HTTP status (0 without a response), `request_sent` whether the request may have
-/// reached the server.
+/// reached the server, `read` whether it is a GET (a 500 is retried for reads only: a write the
+/// server failed on may have been partly applied).
 retry_verdict decide_retry(const boost::system::error_code& ec, unsigned status, bool request_sent,
-                           bool idempotent);
+                           bool idempotent, bool read);
 
 /// The backoff before retry number `retry` (1-based): exponential, capped, with "equal jitter"
 /// (`jitter01` in [0,1) picks a point in the upper half), raised to the throttle floor and to

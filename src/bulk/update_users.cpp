@@ -121,7 +121,7 @@ asio::awaitable<void> run_item(std::shared_ptr<users_run> run, item_job job) {
         o.user = std::move(*updated);
     } else {
         o.status = detail::classify_failure(updated.error());
-        o.error = std::move(updated.error());
+        o.error = updated.error();
     }
     const bool bad = o.status == outcome_status::failed || o.status == outcome_status::unknown;
     run->record(std::move(o));

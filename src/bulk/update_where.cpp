@@ -109,7 +109,7 @@ asio::awaitable<std::optional<id_slice>> next_slice(std::shared_ptr<where_run> r
         if (!page) {
             run->walked = true;
             if (!run->runner.lock()->aborted()) {
-                run->report.listing_error = std::move(page.error());
+                run->report.listing_error = page.error();
             }
         } else if (!*page) {
             run->walked = true;
@@ -134,7 +134,7 @@ asio::awaitable<void> run_slice(std::shared_ptr<where_run> run, id_slice slice) 
     auto& report = run->report;
     if (!reply) {
         const auto status = detail::classify_failure(reply.error());
-        run->fail_slice(std::move(slice.ids), status, std::move(reply.error()));
+        run->fail_slice(std::move(slice.ids), status, reply.error());
         co_return;
     }
     ++report.requests;
@@ -168,7 +168,7 @@ asio::awaitable<result<where_update_report>>
 run_update_where(std::shared_ptr<detail::client_impl> c, where filter, update change,
                  where_update_options options) {
     if (!filter.problem().empty()) {
-        co_return detail::bulk_invalid_argument("where: " + filter.problem());
+        co_return detail::bulk_invalid_argument(filter.problem()); // "where: ..."
     }
     if (auto bad = detail::check_update(change, c->options().allow_builtin_field_updates())) {
         co_return *bad;

@@ -149,6 +149,34 @@ BOOST_AUTO_TEST_CASE(invalid_arguments_fail_before_any_request) {
     }());
 }
 
+// A call refused before sending says why once, with the position of a JSON error.
+BOOST_AUTO_TEST_CASE(local_errors_read_once_with_their_position) {
+    emulated_service s;
+    run_bounded(s.ioc, [&]() -> asio::awaitable<void> {
+        auto bad_where = co_await s.client->count_users(minapp::where::parse(R"({"city": )"));
+        BOOST_TEST_REQUIRE(!bad_where.has_value());
+        BOOST_TEST(bad_where.error().diagnostics.to_string() ==
+                   "where: not valid JSON at line 1, column 10: incomplete JSON");
+        const minapp::api_error thrown(bad_where.error());
+        BOOST_TEST(std::string(thrown.what()).find("where: not valid JSON at line 1, column 10") !=
+                   std::string::npos);
+        BOOST_TEST(std::string(thrown.what()).find("where: where") == std::string::npos);
+        auto bad_update = co_await s.client->update_user(
+            1, minapp::update::parse("{\n  \"score\": 1,\n  \"tags\": [1,,2]\n}"));
+        BOOST_TEST_REQUIRE(!bad_update.has_value());
+        BOOST_TEST(bad_update.error().diagnostics.to_string() ==
+                   "update: not valid JSON at line 3, column 14: syntax error");
+        auto bad_order = co_await s.client->list_users_page(
+            minapp::user_query().order(minapp::order_by().asc("city")));
+        BOOST_TEST_REQUIRE(!bad_order.has_value());
+        BOOST_TEST(bad_order.error().diagnostics.to_string().starts_with("order_by: "));
+        BOOST_TEST(bad_order.error().diagnostics.to_string().find("order_by: order_by") ==
+                   std::string::npos);
+        BOOST_TEST(s.requests().empty());
+        s.finish();
+    }());
+}
+
 BOOST_AUTO_TEST_CASE(where_values_survive_url_encoding) {
     emulated_service s;
     run_bounded(s.ioc, [&]() -> asio::awaitable<void> {

@@ -332,8 +332,8 @@ std::string server_message(emulated_cli& e, const std::string& target) {
 
 const char* const command_summaries[] = {
     "users get ID",
-    "users list [--where JSON] [--order-by FIELDS] [--page-size N] [--max N] [--offset N] "
-    "[--keyset]",
+    ("users list [--where JSON] [--order-by FIELDS] [--page-size N] [--max N] [--offset N] "
+     "[--keyset]"),
     "users count [--where JSON]",
     "users update ID --data JSON",
     "users update-where --where JSON --data JSON",

@@ -234,7 +234,10 @@ BOOST_AUTO_TEST_CASE(status_faults_answer_json_errors_without_calling_the_handle
         {fault_kind::http_429, 429},
         {fault_kind::http_429_retry_after, 429},
     };
-    for (const auto& [kind, status] : kinds) {
+    for (const auto& entry : kinds) {
+        // Named copies: clang 14 cannot capture structured bindings in the lambda below.
+        const fault_kind kind = entry.first;
+        const unsigned status = entry.second;
         BOOST_TEST_CONTEXT("kind=" << to_string(kind)) {
             server_options options;
             options.faults = one_fault(kind, {1});

@@ -27,7 +27,7 @@ struct fake_clock {
     using period = std::nano;
     using duration = std::chrono::nanoseconds;
     using time_point = std::chrono::time_point<fake_clock>;
-    static constexpr bool is_steady = true;
+    [[maybe_unused]] static constexpr bool is_steady = true;
 };
 
 using schedule = minapp::detail::gcra_schedule<fake_clock>;

@@ -46,7 +46,8 @@ BOOST_AUTO_TEST_CASE(retries_only_what_is_safe) {
         {"503 atomic update", {}, 503, true, false, false, true},
         {"502 idempotent", {}, 502, true, true, true, false},
         {"504 atomic update", {}, 504, true, false, false, false},
-        {"500", {}, 500, true, true, false, false},
+        {"500 idempotent write", {}, 500, true, true, false, false},
+        {"500 atomic update", {}, 500, true, false, false, false},
         {"400", {}, 400, true, true, false, false},
         {"401", {}, 401, true, true, false, false},
         {"404", {}, 404, true, true, false, false},
@@ -66,11 +67,28 @@ BOOST_AUTO_TEST_CASE(retries_only_what_is_safe) {
     };
     for (const auto& r : rows) {
         BOOST_TEST_CONTEXT(r.what) {
-            const auto v = decide_retry(r.ec, r.status, r.sent, r.idempotent);
+            const auto v = decide_retry(r.ec, r.status, r.sent, r.idempotent, false);
             BOOST_TEST(v.retry == r.retry);
             BOOST_TEST(v.throttled == r.throttled);
         }
     }
+}
+
+// Reads are safe to retry after a 500 (as the gcloud and AWS SDKs do); every other rule is the
+// same for a read as for an idempotent write.
+BOOST_AUTO_TEST_CASE(reads_also_retry_a_500) {
+    struct row {
+        unsigned status;
+        bool retry;
+    };
+    for (const auto& r : {row{500, true}, row{502, true}, row{503, true}, row{504, true},
+                          row{429, true}, row{400, false}, row{404, false}, row{501, false}}) {
+        BOOST_TEST_CONTEXT(r.status) {
+            BOOST_TEST(decide_retry({}, r.status, true, true, true).retry == r.retry);
+        }
+    }
+    BOOST_TEST(decide_retry(error::connection_reset, 0, true, true, true).retry);
+    BOOST_TEST(!decide_retry(error::cancelled, 0, true, true, true).retry);
 }
 
 BOOST_AUTO_TEST_CASE(backoff_grows_is_capped_jittered_and_honours_the_server) {

@@ -101,7 +101,7 @@ BOOST_AUTO_TEST_CASE(emits_every_operation) {
         {"append number", update().append("tags", 5), R"({"tags":{"$append":[5]}})"},
         {"append array value", update().append("tags", json::value(json::array{"a"})),
          R"({"tags":{"$append":["a"]}})"},
-        {"append nested array", update().append("tags", json::array{json::array{1}}),
+        {"append nested array", update().append("tags", minapp::json_array(minapp::json_array(1))),
          R"({"tags":{"$append":[[1]]}})"},
         {"append_unique", update().append_unique("tags", {"a"}),
          R"({"tags":{"$append_unique":["a"]}})"},
