@@ -45,10 +45,11 @@ std::optional<failure> detail::check_update(const update& change, bool allow_bui
     }
     if (!allow_builtin) {
         for (const auto& field : change.fields()) {
-            if (detail::is_builtin_user_field(field)) {
-                return invalid_argument("update: '" + field +
-                                        "' is a built-in field; the Open API updates only custom "
-                                        "fields (set allow_builtin_field_updates to override)");
+            if (is_builtin_user_field(field)) {
+                return invalid_argument(
+                    "update: '" + field +
+                    "' is a built-in field; the Open API updates only custom fields "
+                    "(client_options::allow_builtin_field_updates overrides this check)");
             }
         }
     }
@@ -76,9 +77,7 @@ result<T> reshape(detail::parsed<T> parsed, const detail::reply& r, const char* 
 
 } // namespace
 
-namespace detail {
-
-bool is_builtin_user_field(std::string_view name) {
+bool is_builtin_user_field(std::string_view name) noexcept {
     static constexpr std::string_view builtins[] = {
         "id",       "created_at", "created_by",    "updated_at", "country",
         "nickname", "province",   "city",          "language",   "openid",
@@ -93,8 +92,6 @@ bool is_builtin_user_field(std::string_view name) {
     }
     return false;
 }
-
-} // namespace detail
 
 namespace {
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace minapp {
 
@@ -33,5 +34,10 @@ struct user_profile {
 
     friend bool operator==(const user_profile&, const user_profile&) = default;
 };
+
+/// Whether `name` is a built-in field of _userprofile (id, nickname, gender, created_at, ...) or
+/// starts with '_' (`_username`, `_group`, ...): the Open API's update endpoints refuse them
+/// (notes §6.4), and so does the client unless `allow_builtin_field_updates` is set.
+bool is_builtin_user_field(std::string_view name) noexcept;
 
 } // namespace minapp

@@ -43,9 +43,6 @@ struct reply {
     int attempts = 0;
 };
 
-/// Whether `name` is a built-in user field (or `_`-prefixed), not writable by the Open API.
-bool is_builtin_user_field(std::string_view name);
-
 /// A failure found before anything was sent.
 failure invalid_argument(std::string detail, const call_spec* spec = nullptr);
 
