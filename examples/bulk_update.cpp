@@ -11,55 +11,57 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include <cstdlib>
 #include <iostream>
 
 namespace asio = boost::asio;
 
-asio::awaitable<int> run(minapp::client& client) {
+// The client lives in the coroutine: however the coroutine ends (an api_error thrown by a
+// value() included), the client shuts down with it and io_context::run() returns.
+asio::awaitable<int> run(minapp::client_options options) {
+    minapp::client client(co_await asio::this_coro::executor, std::move(options));
     // The items come from the pager as the workers ask for them: memory stays bounded.
-    minapp::user_query vips;
-    vips.filter(minapp::where::eq("vip", true));
-    vips.keyset(true);
-    vips.page_size(1000);
-    auto pager = client.list_users(vips);
+    auto pager = client.list_users(
+        minapp::user_query().filter(minapp::where::eq("vip", true)).keyset(true).page_size(1000));
     auto source = minapp::update_source::from_async(
         [&pager]() -> asio::awaitable<std::optional<minapp::user_update>> {
             auto user = (co_await pager.next()).value();
             if (!user) {
                 co_return std::nullopt;
             }
-            minapp::user_update item;
-            item.id = user->id;
-            item.change.incr_by("score", 10);
-            co_return item;
+            co_return minapp::user_update(user->id, minapp::update().incr_by("score", 10));
         });
 
-    minapp::bulk_options options;
-    options.concurrency(16);
-    options.on_progress([](const minapp::bulk_progress& p) {
+    // The callbacks are named before the co_await: g++ 12 destroys the captures of a lambda
+    // written inside a co_await expression twice (see README, "Compilers").
+    auto on_progress = [](const minapp::bulk_progress& p) {
         std::cerr << "\r" << p.done << " done, " << p.failed + p.unknown << " not applied, "
                   << static_cast<int>(p.rate()) << "/s" << std::flush;
-    });
+    };
     // Outcomes stream out as they are known, instead of piling up in the report.
-    options.on_outcome([](minapp::update_outcome&& o) {
+    auto on_outcome = [](minapp::update_outcome&& o) {
         if (o.status != minapp::outcome_status::succeeded) {
             std::cout << o.id << "\t" << minapp::to_string(o.status) << "\t"
                       << o.error->diagnostics.to_string() << "\n";
         }
-    });
-    auto report = (co_await minapp::update_users(client, std::move(source), options)).value();
+    };
+    auto report = (co_await minapp::update_users(client, std::move(source),
+                                                 minapp::bulk_options()
+                                                     .concurrency(16)
+                                                     .on_progress(on_progress)
+                                                     .on_outcome(on_outcome)))
+                      .value();
     std::cerr << "\nbonus: " << report.totals.succeeded << " succeeded, " << report.totals.failed
               << " failed, " << report.totals.unknown << " unknown\n";
 
-    minapp::update tag;
-    tag.append_unique("tags", boost::json::array{"south"});
-    auto tagged =
-        (co_await minapp::update_where(client, minapp::where::eq("city", "广州"), tag)).value();
+    auto tagged = (co_await minapp::update_where(
+                       client, minapp::where::eq("city", "广州"),
+                       minapp::update().append_unique("tags", minapp::json_array("south"))))
+                      .value();
     std::cerr << "tagged: " << tagged.succeeded << " of " << tagged.matched << " matching, "
               << tagged.failed_slices.size() << " failed slices\n";
-    client.shutdown();
     co_return report.totals.succeeded == report.totals.done&& tagged.failed_slices.empty() ? 0 : 1;
 }
 
@@ -69,9 +71,8 @@ int main() {
         std::cerr << "set MINAPP_TOKEN (and MINAPP_BASE_URL for a local emulator)\n";
         return 2;
     }
-    minapp::client_options options;
-    options.access_token(token);
-    options.rate_limit(minapp::rate_limit{50, 10}); // shared by the listing and the updates
+    auto options = minapp::client_options().access_token(token).rate_limit(
+        {.per_second = 50, .burst = 10}); // shared by the listing and the updates
     if (const char* url = std::getenv("MINAPP_BASE_URL")) {
         options.base_url(url);
     }
@@ -80,9 +81,9 @@ int main() {
     }
 
     asio::io_context ioc;
-    minapp::client client(ioc.get_executor(), options);
     int status = 1;
-    asio::co_spawn(ioc, run(client), [&](std::exception_ptr e, int rc) { status = e ? 1 : rc; });
+    asio::co_spawn(ioc, run(std::move(options)),
+                   [&](std::exception_ptr e, int rc) { status = e ? 1 : rc; });
     ioc.run();
     return status;
 }

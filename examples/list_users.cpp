@@ -8,20 +8,22 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/this_coro.hpp>
 
 #include <cstdlib>
 #include <iostream>
 
 namespace asio = boost::asio;
 
-asio::awaitable<int> list(minapp::client& client) {
-    minapp::user_query query;
-    query.filter(minapp::where::eq("city", "广州"));
-    query.order(minapp::order_by().desc("created_at"));
-    query.page_size(20);
-    query.max_items(50);
-
-    auto pager = client.list_users(query);
+// The client lives in the coroutine: when the coroutine returns, the client shuts down and
+// io_context::run() returns with it.
+asio::awaitable<int> list(minapp::client_options options) {
+    minapp::client client(co_await asio::this_coro::executor, std::move(options));
+    auto pager = client.list_users(minapp::user_query()
+                                       .filter(minapp::where::eq("city", "广州"))
+                                       .order(minapp::order_by().desc("created_at"))
+                                       .page_size(20)
+                                       .max_items(50));
     int count = 0;
     for (;;) {
         auto user = co_await pager.next();
@@ -36,7 +38,6 @@ asio::awaitable<int> list(minapp::client& client) {
         ++count;
     }
     std::cerr << count << " users\n";
-    client.shutdown();
     co_return 0;
 }
 
@@ -46,8 +47,7 @@ int main() {
         std::cerr << "set MINAPP_TOKEN (and MINAPP_BASE_URL for a local emulator)\n";
         return 2;
     }
-    minapp::client_options options;
-    options.access_token(token);
+    auto options = minapp::client_options().access_token(token);
     if (const char* url = std::getenv("MINAPP_BASE_URL")) {
         options.base_url(url);
     }
@@ -56,9 +56,9 @@ int main() {
     }
 
     asio::io_context ioc;
-    minapp::client client(ioc.get_executor(), options);
     int status = 1;
-    asio::co_spawn(ioc, list(client), [&](std::exception_ptr e, int rc) { status = e ? 1 : rc; });
+    asio::co_spawn(ioc, list(std::move(options)),
+                   [&](std::exception_ptr e, int rc) { status = e ? 1 : rc; });
     ioc.run();
     return status;
 }

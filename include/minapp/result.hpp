@@ -26,7 +26,8 @@ struct diagnostics {
     std::string path;           ///< Request path (without the query string).
     std::string detail;         ///< Transport or validation detail (e.g. TLS verify reason).
     bool request_sent = false;  ///< Whether the request may have reached the server.
-    int attempts = 0;           ///< Requests sent for this call, retries included.
+    int attempts = 0; ///< Requests sent for this call: retries and the pool's transparent
+                      ///< re-send after a stale keep-alive connection included.
 
     /// One line for logs: "GET /oserve/... -> 404: user not exist after 2 attempts"; for a
     /// call refused before anything was sent, the reason alone ("where: not valid JSON at line

@@ -8,7 +8,7 @@ namespace minapp {
 
 /// Retry settings of a client. Retried by default: failures before the request was written,
 /// 429 (always: the server did not apply it), 502/503/504 and timeouts or dropped connections of
-/// idempotent requests. A non-idempotent request (atomic update) that may have reached the
+/// idempotent requests, and 500 for reads (GET) only. A non-idempotent request (atomic update) that may have reached the
 /// server is never re-sent: it fails with `error::outcome_unknown`. An idempotent write that is
 /// retried after a lost answer and then fails also ends with `error::outcome_unknown`, since the
 /// lost attempt may have been applied.

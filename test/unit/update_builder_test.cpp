@@ -5,14 +5,30 @@
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
+#include <optional>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace json = boost::json;
 using minapp::update;
+
+namespace shop {
+// A user's own type, converted by its tag_invoke as boost::json::value_from does.
+struct badge {
+    std::string name;
+    int level = 0;
+};
+void tag_invoke(json::value_from_tag, json::value& out, const badge& b) {
+    out = {{"name", b.name}, {"level", b.level}};
+}
+} // namespace shop
 
 namespace {
 
@@ -278,6 +294,44 @@ BOOST_AUTO_TEST_CASE(records_problems_of_raw_documents) {
         {"empty in $unset", raw(R"({"$unset":{"":""}})"), "must not be empty"},
     });
     BOOST_TEST(update::raw(json::object{{"tags", {{"$pop", 1U}}}}).problem() == "");
+}
+
+// The builders take what callers hold: anything boost::json::value_from converts.
+BOOST_AUTO_TEST_CASE(takes_standard_and_own_types) {
+    const std::string text = "hello";
+    const std::string_view view = "view";
+    const std::vector<int> numbers = {1, 2};
+    const std::set<std::string> names = {"a", "b"};
+    const std::array<double, 2> pair = {0.5, 1.5};
+    const std::map<std::string, int> levels = {{"gold", 3}};
+    const std::optional<std::string> none;
+    const std::optional<std::string> some = "x";
+    const shop::badge badge{"gold", 3};
+    check_outputs({
+        {"std::string", update().set("test", text), R"({"test":"hello"})"},
+        {"string_view", update().set("test", view), R"({"test":"view"})"},
+        {"vector", update().set("tags", numbers), R"({"tags":[1,2]})"},
+        {"array", update().set("pair", pair), R"({"pair":[0.5,1.5]})"},
+        {"map", update().set("profile", levels), R"({"profile":{"gold":3}})"},
+        {"empty optional", update().set("test", none), R"({"test":null})"},
+        {"optional", update().set("test", some), R"({"test":"x"})"},
+        {"own type", update().set("badge", badge), R"({"badge":{"name":"gold","level":3}})"},
+        {"json::value", update().set("test", json::value("v")), R"({"test":"v"})"},
+        {"append vector", update().append("tags", numbers), R"({"tags":{"$append":[1,2]}})"},
+        {"append string", update().append("tags", text), R"({"tags":{"$append":["hello"]}})"},
+        {"append own", update().append("badges", badge),
+         R"({"badges":{"$append":[{"name":"gold","level":3}]}})"},
+        {"append_unique set", update().append_unique("tags", names),
+         R"({"tags":{"$append_unique":["a","b"]}})"},
+        {"remove vector", update().remove("tags", numbers), R"({"tags":{"$remove":[1,2]}})"},
+        {"patch map", update().patch("profile", levels), R"({"profile":{"$update":{"gold":3}}})"},
+        {"json_array", update().set("tags", minapp::json_array("a", text, 3, numbers)),
+         R"({"tags":["a","hello",3,[1,2]]})"},
+        {"json_object", update().set("profile", minapp::json_object("a", 1, "b", text)),
+         R"({"profile":{"a":1,"b":"hello"}})"},
+    });
+    BOOST_TEST(update().patch("profile", text).problem().find("takes an object") !=
+               std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

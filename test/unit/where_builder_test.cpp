@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -343,6 +345,30 @@ BOOST_AUTO_TEST_CASE(records_problems_of_raw_documents) {
         {"two nearsphere", where::parse(two_near), "at most one $nearsphere"},
         {"raw object", where::raw(json::object{{"$foo", 1}}), "unknown operator '$foo'"},
     });
+}
+
+// Every factory takes what callers hold: anything boost::json::value_from converts, and lists
+// for the list operators.
+BOOST_AUTO_TEST_CASE(takes_standard_types) {
+    const std::string city = "广州";
+    const std::string_view view = "x";
+    const std::vector<std::int64_t> ids = {1, 2};
+    const std::set<std::string> tags = {"a", "b"};
+    const std::optional<int> level = 3;
+    check_outputs({
+        {"eq string", where::eq("city", city), R"({"city":{"$eq":"广州"}})"},
+        {"ne string_view", where::ne("test", view), R"({"test":{"$ne":"x"}})"},
+        {"gte optional", where::gte("score", level), R"({"score":{"$gte":3}})"},
+        {"eq vector", where::eq("tags", ids), R"({"tags":{"$eq":[1,2]}})"},
+        {"in vector", where::in("id", ids), R"({"id":{"$in":[1,2]}})"},
+        {"nin set", where::nin("tags", tags), R"({"tags":{"$nin":["a","b"]}})"},
+        {"contains_all set", where::contains_all("tags", tags), R"({"tags":{"$all":["a","b"]}})"},
+        {"in json_array", where::in("id", minapp::json_array(1, city)),
+         R"({"id":{"$in":[1,"广州"]}})"},
+    });
+    // A list operator given a scalar or a string is refused at compile time.
+    static_assert(!in_accepts<std::string>);
+    static_assert(in_accepts<std::vector<int>>);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

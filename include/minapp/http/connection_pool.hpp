@@ -50,8 +50,9 @@ public:
     ///
     /// Errors (in `send_result::ec`, never thrown): a `minapp::error` code; `info` tells whether
     /// the request may have reached the server. Any HTTP status is a success at this layer.
-    /// Cancellation: terminal cancellation ends the operation with `error::cancelled` and closes
-    /// the connection it was using; a caller waiting for a connection leaves the queue.
+    /// Cancellation: terminal or partial cancellation (from any thread) ends the operation with
+    /// `error::cancelled` and closes the connection it was using; a caller waiting for a
+    /// connection leaves the queue. Total cancellation is not supported.
     boost::asio::awaitable<send_result> send(request req,
                                              std::chrono::steady_clock::time_point deadline);
 
