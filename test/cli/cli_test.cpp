@@ -18,6 +18,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -155,7 +157,7 @@ cli_result run_cli(const temp_dir& dir, const args_t& args, const env_vars& env 
     }
     // A stream, not string concatenation: g++ 12 reports a false -Wrestrict on the latter.
     std::ostringstream line;
-    line << "unset MINAPP_TOKEN MINAPP_BASE_URL MINAPP_ENV_ID; cd "
+    line << "unset MINAPP_TOKEN MINAPP_BASE_URL MINAPP_ENV_ID MINAPP_CA_FILE; cd "
          << shell_quoted(dir.path().string()) << " && ";
     for (const auto& [name, value] : env) {
         line << name << '=' << shell_quoted(value) << ' ';
@@ -341,6 +343,59 @@ const char* const command_summaries[] = {
     "account update ID [--username U | --clear-username] [--email E | --clear-email]",
     "users list-v1 [--nickname S]",
 };
+
+/// The seconds and the rate of a summary: "... in 0.010 s (525 items/s)..." or "... in 4.231
+/// s..."; the seconds text must have exactly three decimals (nullopt otherwise).
+struct timing {
+    double seconds = 0;
+    std::optional<double> rate;
+};
+
+std::optional<timing> timing_of(const std::string& summary) {
+    const auto in = summary.find(" in ");
+    const auto unit = summary.find(" s", in == std::string::npos ? 0 : in + 4);
+    if (in == std::string::npos || unit == std::string::npos) {
+        return std::nullopt;
+    }
+    const auto text = summary.substr(in + 4, unit - in - 4);
+    const auto dot = text.find('.');
+    if (dot == std::string::npos || text.size() - dot - 1 != 3 ||
+        text.find_first_not_of("0123456789.") != std::string::npos) {
+        return std::nullopt;
+    }
+    timing t;
+    t.seconds = std::stod(text);
+    if (summary.compare(unit, 4, " s (") == 0) {
+        const auto end = summary.find(" items/s)", unit);
+        if (end == std::string::npos) {
+            return std::nullopt;
+        }
+        t.rate = std::stod(summary.substr(unit + 4, end - unit - 4));
+    }
+    return t;
+}
+
+/// Whether `rate` is `items` over `seconds`, allowing for the rounding of both.
+bool rate_matches(double rate, std::size_t items, double seconds) {
+    const double expected = static_cast<double>(items) / seconds;
+    return std::abs(rate - expected) <= 1.0 + expected * (0.0006 / seconds + 0.01);
+}
+
+/// The text of the number `key` in the JSON `text` ("0.042" for `"seconds":0.042`).
+std::string number_text(const std::string& text, const std::string& key) {
+    const auto at = text.find("\"" + key + "\":");
+    if (at == std::string::npos) {
+        return "";
+    }
+    const auto start = at + key.size() + 3;
+    const auto end = text.find_first_of(",}", start);
+    return text.substr(start, end - start);
+}
+
+/// One update-many input line.
+std::string item_line(std::int64_t id, const std::string& data) {
+    return "{\"id\": " + std::to_string(id) + ", \"data\": " + data + "}\n";
+}
 
 } // namespace
 
@@ -1176,8 +1231,11 @@ BOOST_DATA_TEST_CASE(progress_goes_to_stderr_only_when_asked, bdata::make(tls_mo
     const std::vector<std::int64_t> expected = {id_of(all[2]), id_of(all[3]), id_of(all[4]),
                                                 id_of(all[5]), id_of(all[6])};
     BOOST_TEST(ids_of(list.out_objects()) == expected, boost::test_tools::per_element());
-    BOOST_TEST(list.err.starts_with("\rusers 5/5 100% "), list.err);
-    BOOST_TEST(list.err.ends_with(" ETA 0s\33[K\n"), list.err);
+    // 5 users in well under a second are no rate (nor an ETA); a very slow machine has one.
+    BOOST_TEST(
+        (list.err == "\rusers 5/5 100%\33[K\n" ||
+         (list.err.starts_with("\rusers 5/5 100% ") && list.err.ends_with("/s ETA 0s\33[K\n"))),
+        list.err);
     BOOST_TEST(list.err_lines() == 1u);
 
     // A listing without --max: the total comes from the server (minus the offset).
@@ -1185,7 +1243,7 @@ BOOST_DATA_TEST_CASE(progress_goes_to_stderr_only_when_asked, bdata::make(tls_mo
                              std::to_string(seeded_users - 4), "--page-size", "3"});
     BOOST_TEST(rest.status == 0);
     BOOST_TEST(rest.out_lines().size() == 4u);
-    BOOST_TEST(rest.err.starts_with("\rusers 4/4 100% "), rest.err);
+    BOOST_TEST(rest.err.starts_with("\rusers 4/4 100%"), rest.err);
 
     // A bulk run: items, failures counted.
     const std::string input =
@@ -1197,6 +1255,338 @@ BOOST_DATA_TEST_CASE(progress_goes_to_stderr_only_when_asked, bdata::make(tls_mo
     BOOST_TEST(bulk.err.starts_with("\ritems 2/2 100% "), bulk.err);
     BOOST_TEST(contains(bulk.err, " 1 failed\33[K\nupdate-many: 2 items: 1 succeeded, 1 failed"),
                bulk.err);
+    e.server.stop();
+}
+
+BOOST_AUTO_TEST_CASE(help_documents_the_environment_option_placement_and_the_emulator) {
+    temp_dir dir;
+    const auto help = run_cli(dir, {"--help"});
+    BOOST_TEST(help.status == 0);
+    BOOST_TEST(contains(help.out, "\nGlobal options (before or after the command):\n"), help.out);
+    BOOST_TEST(contains(help.out,
+                        "\nEnvironment (an option on the command line wins over its variable):\n"
+                        "  MINAPP_BASE_URL      API origin, as --base-url\n"
+                        "  MINAPP_TOKEN         the access token (--token-file wins)\n"
+                        "  MINAPP_ENV_ID        test environment, as --env-id\n"
+                        "  MINAPP_CA_FILE       extra CA certificates (PEM), as --ca-file\n"),
+               help.out);
+    BOOST_TEST(contains(help.out, "every run starts a fresh, seeded dataset"), help.out);
+    BOOST_TEST(contains(help.out, "standalone minapp-emulator"), help.out);
+    BOOST_TEST(contains(help.out, "\n  --allow-builtin-field-updates\n"), help.out);
+    BOOST_TEST(contains(help.out, "completion order"), help.out);
+    BOOST_TEST(contains(help.out, "--ordered"), help.out);
+    BOOST_TEST(!contains(help.out, "client_options"), help.out);
+
+    // --help after the command prints the same text.
+    const auto after = run_cli(dir, {"users", "list", "--help"});
+    BOOST_TEST(after.status == 0);
+    BOOST_TEST(after.out == help.out);
+    BOOST_TEST(after.err == "");
+}
+
+BOOST_AUTO_TEST_CASE(ca_file_comes_from_minapp_ca_file_and_the_option_wins) {
+    emulated_cli e(true);
+    const std::string count = std::to_string(seeded_users) + "\n";
+    const auto junk = e.dir.write("junk.pem", "not a certificate\n");
+    const args_t url = {"--base-url", e.server.url()};
+    auto with_url = [&url](args_t args) {
+        args.insert(args.begin(), url.begin(), url.end());
+        return args;
+    };
+
+    // The variable alone trusts the emulator's CA.
+    const auto from_env = e.run_raw(with_url({"users", "count"}),
+                                    {{"MINAPP_TOKEN", token}, {"MINAPP_CA_FILE", e.ca_path()}});
+    BOOST_TEST(from_env.status == 0, from_env.err);
+    BOOST_TEST(from_env.out == count);
+    BOOST_TEST(from_env.err == "");
+
+    // --ca-file wins over the variable, before or after the command.
+    const auto option_wins = e.run_raw(with_url({"users", "count", "--ca-file", e.ca_path()}),
+                                       {{"MINAPP_TOKEN", token}, {"MINAPP_CA_FILE", junk}});
+    BOOST_TEST(option_wins.status == 0, option_wins.err);
+    BOOST_TEST(option_wins.out == count);
+    const auto junk_option_wins =
+        e.run_raw(with_url({"--ca-file", junk, "users", "count"}),
+                  {{"MINAPP_TOKEN", token}, {"MINAPP_CA_FILE", e.ca_path()}});
+    BOOST_TEST(junk_option_wins.status == 2);
+    BOOST_TEST(junk_option_wins.one_err_line(), junk_option_wins.err);
+    BOOST_TEST(junk_option_wins.err.starts_with("minapp: cannot set up TLS: "),
+               junk_option_wins.err);
+
+    // A variable naming a bad file is the same usage error as the option.
+    const auto bad_env = e.run_raw(with_url({"users", "count"}),
+                                   {{"MINAPP_TOKEN", token}, {"MINAPP_CA_FILE", junk}});
+    BOOST_TEST(bad_env.status == 2);
+    BOOST_TEST(bad_env.out == "");
+    BOOST_TEST(bad_env.one_err_line(), bad_env.err);
+    BOOST_TEST(bad_env.err.starts_with("minapp: cannot set up TLS: "), bad_env.err);
+    BOOST_TEST(e.requests() == 2u);
+    e.server.stop();
+}
+
+BOOST_DATA_TEST_CASE(global_options_work_after_the_command, bdata::make(tls_modes), tls) {
+    emulated_cli e(tls);
+    const auto all = e.users();
+    auto after = [connect = e.connect_args()](args_t args) {
+        args.insert(args.end(), connect.begin(), connect.end());
+        return args;
+    };
+    const auto count = e.run_raw(after({"users", "count"}));
+    BOOST_TEST(count.status == 0, count.err);
+    BOOST_TEST(count.out == std::to_string(seeded_users) + "\n");
+
+    // Interleaved with the command's own options.
+    const auto list = e.run_raw(after({"users", "list", "--rate", "5", "--where", "{}", "--timeout",
+                                       "10", "--order-by", "id", "--max", "3", "--no-progress"}));
+    BOOST_TEST(list.status == 0, list.err);
+    BOOST_TEST(list.err == "");
+    const std::vector<std::int64_t> first = {id_of(all[0]), id_of(all[1]), id_of(all[2])};
+    BOOST_TEST(ids_of(list.out_objects()) == first, boost::test_tools::per_element());
+
+    // Some before, some after.
+    const auto env = e.run({"users", "count", "--env-id", "env-nope"});
+    BOOST_TEST(env.status == 3);
+    BOOST_TEST(contains(env.err, "401"), env.err);
+    const auto requests = e.requests();
+
+    // The same checks as before the command: exit 2, one line, nothing sent.
+    struct row {
+        args_t args;
+        const char* message;
+    };
+    const row rows[] = {
+        {{"users", "count", "--timeout", "0"},
+         "minapp: --timeout needs a positive number of seconds, got '0'\n"},
+        {{"users", "list", "--concurrency", "0"},
+         "minapp: --concurrency needs a whole number in 1..1024, got '0'\n"},
+        {{"users", "count", "--rate"}, "minapp: --rate needs a value\n"},
+        {{"users", "count", "--frob"},
+         "minapp: 'users count' has no option --frob (usage: minapp users count [--where JSON])\n"},
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT(r.message) {
+            const auto res = e.run(r.args);
+            BOOST_TEST(res.status == 2);
+            BOOST_TEST(res.out == "");
+            BOOST_TEST(res.err == r.message);
+        }
+    }
+    const auto argv_token = e.run({"users", "count", "--token", "sekrit-argv-token"});
+    BOOST_TEST(argv_token.status == 2);
+    BOOST_TEST(argv_token.one_err_line(), argv_token.err);
+    BOOST_TEST(contains(argv_token.err, "refusing --token"), argv_token.err);
+    BOOST_TEST(!contains(argv_token.err, "sekrit-argv-token"), argv_token.err);
+    BOOST_TEST(e.requests() == requests);
+    e.server.stop();
+}
+
+BOOST_DATA_TEST_CASE(builtin_fields_are_refused_naming_the_cli_flag, bdata::make(tls_modes), tls) {
+    emulated_cli e(tls);
+    const auto id = id_of(e.users()[3]);
+    const auto before = e.stored(id);
+    const std::string refused = "update: 'nickname' is a built-in field; the Open API updates only "
+                                "custom fields (--allow-builtin-field-updates overrides)\n";
+
+    const auto update =
+        e.run({"users", "update", std::to_string(id), "--data", R"({"nickname": "x"})"});
+    BOOST_TEST(update.status == 2);
+    BOOST_TEST(update.out == "");
+    BOOST_TEST(update.err == "minapp: --data: " + refused);
+
+    const auto where = e.run({"users", "update-where", "--where", "{}", "--data",
+                              R"({"score": 1, "$set": {"nickname": "x"}})"});
+    BOOST_TEST(where.status == 2);
+    BOOST_TEST(where.err == "minapp: --data: " + refused);
+
+    const auto many =
+        e.run({"users", "update-many", "--input", "-"}, {{"MINAPP_TOKEN", token}},
+              item_line(id, R"({"score": 1})") + item_line(id, R"({"nickname": "x"})"));
+    BOOST_TEST(many.status == 2);
+    BOOST_TEST(many.out == "");
+    BOOST_TEST(many.err == "minapp: --input line 2: data: " + refused);
+
+    // Other built-in names, and names starting with '_', the same way.
+    for (const char* field : {"gender", "created_at", "_username"}) {
+        const auto other = e.run({"users", "update", std::to_string(id), "--data",
+                                  std::string("{\"") + field + "\": 1}"});
+        BOOST_TEST(other.status == 2, field);
+        BOOST_TEST(other.err == std::string("minapp: --data: update: '") + field +
+                                    "' is a built-in field; the Open API updates only custom "
+                                    "fields (--allow-builtin-field-updates overrides)\n");
+    }
+    BOOST_TEST(e.requests() == 0u);
+
+    // With the flag (before or after the command) the update is sent: the API refuses it.
+    const auto sent = e.run({"--allow-builtin-field-updates", "users", "update", std::to_string(id),
+                             "--data", R"({"nickname": "x"})"});
+    BOOST_TEST(sent.status == 3);
+    BOOST_TEST(sent.one_err_line(), sent.err);
+    BOOST_TEST(contains(sent.err, "400"), sent.err);
+    BOOST_TEST(e.requests() == 1u);
+    const auto sent_many =
+        e.run({"users", "update-many", "--input", "-", "--allow-builtin-field-updates"},
+              {{"MINAPP_TOKEN", token}}, item_line(id, R"({"nickname": "x"})"));
+    BOOST_TEST(sent_many.status == 5);
+    const auto outcomes = sent_many.out_objects();
+    BOOST_TEST_REQUIRE(outcomes.size() == 1u);
+    BOOST_TEST(outcomes[0].at("status").as_string() == "failed");
+    BOOST_TEST(outcomes[0].at("error").at("http_status").as_int64() == 400);
+    BOOST_TEST(e.requests() == 2u);
+    BOOST_TEST((e.stored(id) == before));
+    for (const auto* r : {&update, &where, &many, &sent, &sent_many}) {
+        BOOST_TEST(!contains(r->err + r->out, "client_options"), r->err);
+    }
+    e.server.stop();
+}
+
+BOOST_DATA_TEST_CASE(summaries_time_to_the_millisecond_and_rate_only_attempted_runs,
+                     bdata::make(tls_modes), tls) {
+    emulated_cli e(tls);
+    const auto all = e.users();
+
+    // 3 items: seconds with three decimals; a rate only if they took a second or more.
+    std::string three;
+    for (std::size_t i = 0; i < 3; ++i) {
+        three += item_line(id_of(all[i]), R"({"score": 31})");
+    }
+    const auto few =
+        e.run({"users", "update-many", "--input", "-"}, {{"MINAPP_TOKEN", token}}, three);
+    BOOST_TEST(few.status == 0);
+    BOOST_TEST(few.one_err_line(), few.err);
+    BOOST_TEST(few.err.starts_with("update-many: 3 items: 3 succeeded, 0 failed, 0 unknown, 0 not "
+                                   "attempted in "),
+               few.err);
+    const auto few_timing = timing_of(few.err);
+    BOOST_TEST_REQUIRE(few_timing.has_value(), few.err);
+    BOOST_TEST(few_timing->rate.has_value() == (few_timing->seconds >= 1.0), few.err);
+    BOOST_TEST(few.err.ends_with(few_timing->rate ? " items/s)\n" : " s\n"), few.err);
+
+    // Every seeded user (over 100 items): a rate, the items over the time.
+    std::string every;
+    for (const auto& u : all) {
+        every += item_line(id_of(u), R"({"score": 32})");
+    }
+    const auto many =
+        e.run({"users", "update-many", "--input", "-"}, {{"MINAPP_TOKEN", token}}, every);
+    BOOST_TEST(many.status == 0);
+    const auto many_timing = timing_of(many.err);
+    BOOST_TEST_REQUIRE(many_timing.has_value(), many.err);
+    BOOST_TEST_REQUIRE(many_timing->rate.has_value(), many.err);
+    BOOST_TEST(rate_matches(*many_timing->rate, seeded_users, many_timing->seconds), many.err);
+
+    // --stop-on-error after a first failure, one at a time: the items never sent are not in the
+    // rate (nor the time they were not taking).
+    const auto stopped =
+        e.run({"--concurrency", "1", "users", "update-many", "--input", "-", "--stop-on-error"},
+              {{"MINAPP_TOKEN", token}}, item_line(1, R"({"score": 1})") + every);
+    BOOST_TEST(stopped.status == 5);
+    BOOST_TEST(contains(stopped.err, std::to_string(seeded_users) + " not attempted in "),
+               stopped.err);
+    const auto stopped_timing = timing_of(stopped.err);
+    BOOST_TEST_REQUIRE(stopped_timing.has_value(), stopped.err);
+    BOOST_TEST(stopped_timing->rate.has_value() == (stopped_timing->seconds >= 1.0), stopped.err);
+    if (stopped_timing->rate) {
+        BOOST_TEST(rate_matches(*stopped_timing->rate, 1, stopped_timing->seconds), stopped.err);
+    }
+
+    // update-where: "seconds" to the millisecond; "users_per_second" only past 100 users or 1 s.
+    const auto some = e.run({"users", "update-where", "--where", R"({"score":{"$eq":31}})",
+                             "--data", R"({"test": "timed"})"});
+    BOOST_TEST(some.status == 0);
+    const auto some_seconds = number_text(some.out, "seconds");
+    BOOST_TEST(some_seconds.find('.') != std::string::npos, some.out);
+    BOOST_TEST(some_seconds.size() - some_seconds.find('.') - 1 <= 3u, some.out);
+    const auto some_report = some.out_objects().at(0);
+    BOOST_TEST(some_report.at("matched").as_int64() == 0); // the score was 32 since
+    BOOST_TEST(some_report.contains("users_per_second") ==
+               (some_report.at("seconds").as_double() >= 1.0));
+
+    const auto everyone =
+        e.run({"users", "update-where", "--where", "{}", "--data", R"({"test": "timed"})"});
+    BOOST_TEST(everyone.status == 0);
+    const auto seconds = number_text(everyone.out, "seconds");
+    BOOST_TEST(seconds.size() - seconds.find('.') - 1 <= 3u, everyone.out);
+    const auto report = everyone.out_objects().at(0);
+    BOOST_TEST(report.at("succeeded").as_int64() == static_cast<std::int64_t>(seeded_users));
+    BOOST_TEST_REQUIRE(report.contains("users_per_second"), everyone.out);
+    BOOST_TEST(rate_matches(report.at("users_per_second").as_double(), seeded_users,
+                            report.at("seconds").as_double()),
+               everyone.out);
+    e.server.stop();
+}
+
+BOOST_DATA_TEST_CASE(update_many_ordered_prints_in_input_order, bdata::make(tls_modes), tls) {
+    emulated_cli e(tls);
+    const auto all = e.users();
+    // 12 items, one of them failing (an unknown id), the first update sent held back 1 s by the
+    // server so that it completes after the others.
+    std::string input;
+    std::vector<std::int64_t> ids;
+    for (std::size_t i = 0; i < 12; ++i) {
+        ids.push_back(i == 5 ? 1 : id_of(all[i]));
+        input += item_line(ids.back(), R"({"score": )" + std::to_string(600 + i) + "}");
+    }
+    auto hold_first_update = [&server = e.server] {
+        emulator::fault_rule slow;
+        slow.kind = emulator::fault_kind::latency;
+        slow.latency = std::chrono::milliseconds(1000);
+        slow.on_requests = {1};
+        slow.filter.method = "PUT";
+        server.faults().configure(emulator::fault_config(emulator::default_fault_seed, {slow}));
+    };
+    auto indexes_of = [](const std::vector<json::object>& outcomes) {
+        std::vector<std::int64_t> indexes;
+        for (const auto& o : outcomes) {
+            indexes.push_back(o.at("index").as_int64());
+        }
+        return indexes;
+    };
+    std::vector<std::int64_t> in_order(ids.size());
+    for (std::size_t i = 0; i < in_order.size(); ++i) {
+        in_order[i] = static_cast<std::int64_t>(i);
+    }
+
+    // By default: completion order, the held-back item last.
+    hold_first_update();
+    const auto completion = e.run({"--concurrency", "4", "users", "update-many", "--input", "-"},
+                                  {{"MINAPP_TOKEN", token}}, input);
+    BOOST_TEST(completion.status == 5);
+    const auto arrived = indexes_of(completion.out_objects());
+    BOOST_TEST_REQUIRE(arrived.size() == ids.size());
+    auto sorted = arrived;
+    std::sort(sorted.begin(), sorted.end());
+    BOOST_TEST(sorted == in_order, boost::test_tools::per_element());
+    BOOST_TEST(arrived != in_order);
+
+    // --ordered: input order, every outcome as before.
+    hold_first_update();
+    const auto ordered =
+        e.run({"--concurrency", "4", "users", "update-many", "--input", "-", "--ordered"},
+              {{"MINAPP_TOKEN", token}}, input);
+    BOOST_TEST(ordered.status == 5);
+    const auto lines = ordered.out_objects();
+    BOOST_TEST(indexes_of(lines) == in_order, boost::test_tools::per_element());
+    BOOST_TEST_REQUIRE(lines.size() == ids.size());
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        BOOST_TEST(id_of(lines[i]) == ids[i]);
+        BOOST_TEST(lines[i].at("status").as_string() == (i == 5 ? "failed" : "succeeded"));
+    }
+    BOOST_TEST(ordered.one_err_line(), ordered.err);
+    BOOST_TEST(ordered.err.starts_with("update-many: 12 items: 11 succeeded, 1 failed, "),
+               ordered.err);
+
+    // From a file too, with --stop-on-error: the not-attempted ones in their place.
+    const auto path = e.dir.write("items.jsonl", input);
+    const auto stopped = e.run({"--concurrency", "1", "users", "update-many", "--input", path,
+                                "--ordered", "--stop-on-error"});
+    BOOST_TEST(stopped.status == 5);
+    const auto stop_lines = stopped.out_objects();
+    BOOST_TEST(indexes_of(stop_lines) == in_order, boost::test_tools::per_element());
+    for (std::size_t i = 0; i < stop_lines.size(); ++i) {
+        const char* status = i < 5 ? "succeeded" : i == 5 ? "failed" : "not_attempted";
+        BOOST_TEST(stop_lines[i].at("status").as_string() == status, i);
+    }
     e.server.stop();
 }
 

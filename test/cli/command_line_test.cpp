@@ -1,22 +1,26 @@
 // Unit tests of the `minapp` tool's pure parts: the command line (options, environment fallbacks
 // and every usage error), JSON arguments with the position of their first error, the progress
 // line and the exit status of a failure. No sockets.
+#include "bulk_output.hpp"
 #include "command_line.hpp"
 #include "commands.hpp"
 #include "json_io.hpp"
 
-#include <boost/json/parse.hpp>
 #include "progress_bar.hpp"
+#include <boost/json/parse.hpp>
 
 #include <minapp/error.hpp>
 
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -278,10 +282,15 @@ BOOST_AUTO_TEST_CASE(a_token_on_the_command_line_is_refused_without_echoing_it) 
             BOOST_TEST(!contains(message, "sekrit-value"));
         }
     }
-    // After the command it is an unknown option of the command; the value is not echoed either.
-    const auto after = usage_error_of({"users", "count", "--token", "sekrit-value"});
-    BOOST_TEST(contains(after, "'users count' has no option --token"));
-    BOOST_TEST(!contains(after, "sekrit-value"));
+    // After the command, where global options are read too, it is refused the same way.
+    for (const args_t& args : {args_t{"users", "count", "--token", "sekrit-value"},
+                               args_t{"users", "get", "5", "--token=sekrit-value"}}) {
+        BOOST_TEST_CONTEXT(describe(args)) {
+            const auto after = usage_error_of(args, env_of({{"MINAPP_TOKEN", "tok-env"}}));
+            BOOST_TEST(contains(after, "refusing --token"));
+            BOOST_TEST(!contains(after, "sekrit-value"));
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(usage_errors_name_the_problem) {
@@ -312,8 +321,8 @@ BOOST_AUTO_TEST_CASE(usage_errors_name_the_problem) {
         {{"users", "list", "--bogus"}, "'users list' has no option --bogus"},
         {{"users", "get", "5", "--where", "{}"}, "'users get' has no option --where"},
         {{"users", "count", "--keyset"}, "'users count' has no option --keyset"},
-        {{"users", "count", "--insecure"}, "'users count' has no option --insecure"},
-        {{"users", "list", "--help"}, "'users list' has no option --help"},
+        {{"users", "count", "--frob"}, "'users count' has no option --frob"},
+        {{"users", "update-where", "--ordered"}, "'users update-where' has no option --ordered"},
         {{"users", "get"}, "'users get' takes ID"},
         {{"users", "get", "1", "2"}, "'users get' takes ID"},
         {{"users", "update", "--data", "{}"}, "'users update' takes ID"},
@@ -400,6 +409,9 @@ BOOST_AUTO_TEST_CASE(help_and_version) {
         {"--help", "users", "count"},
         {"--insecure", "--help"},
         {"--base-url", "http://127.0.0.1:1", "-h", "users", "frob"},
+        {"users", "list", "--help"},
+        {"users", "get", "5", "-h"},
+        {"users", "update", "5", "--data", "{}", "--insecure", "--help"},
     };
     for (const auto& args : help_rows) {
         BOOST_TEST_CONTEXT(describe(args)) {
@@ -419,9 +431,10 @@ BOOST_AUTO_TEST_CASE(help_and_version) {
         BOOST_TEST(contains(text, std::string("  ") + summary), summary);
     }
     for (const char* option :
-         {"--base-url", "--token-file", "--env-id", "--ca-file", "--insecure", "--timeout",
-          "--rate", "--concurrency", "--emulator-users", "--progress", "--no-progress",
-          "MINAPP_TOKEN", "MINAPP_BASE_URL", "MINAPP_ENV_ID"}) {
+         {"--base-url", "--token-file", "--env-id", "--ca-file", "--insecure",
+          "--allow-builtin-field-updates", "--timeout", "--rate", "--concurrency", "--emulator",
+          "--emulator-users", "--progress", "--no-progress", "MINAPP_TOKEN", "MINAPP_BASE_URL",
+          "MINAPP_ENV_ID", "MINAPP_CA_FILE", "--ordered"}) {
         BOOST_TEST(contains(text, option), option);
     }
     BOOST_TEST(contains(text, "Exit status: 0 success, 2 usage error, 3 rejected by the API"));
@@ -501,6 +514,217 @@ BOOST_AUTO_TEST_CASE(commands_collect_positionals_values_and_flags) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(ca_file_comes_from_minapp_ca_file_and_the_option_wins) {
+    struct row {
+        const char* what;
+        std::map<std::string, std::string> env;
+        args_t args;
+        std::string ca_file;
+    };
+    const row rows[] = {
+        {"nothing set", {}, {"users", "count"}, ""},
+        {"from the environment",
+         {{"MINAPP_CA_FILE", "/etc/env-ca.pem"}},
+         {"users", "count"},
+         "/etc/env-ca.pem"},
+        {"empty variable ignored", {{"MINAPP_CA_FILE", ""}}, {"users", "count"}, ""},
+        {"--ca-file before the command wins",
+         {{"MINAPP_CA_FILE", "/etc/env-ca.pem"}},
+         {"--ca-file", "opt.pem", "users", "count"},
+         "opt.pem"},
+        {"--ca-file after the command wins",
+         {{"MINAPP_CA_FILE", "/etc/env-ca.pem"}},
+         {"users", "count", "--ca-file", "opt.pem"},
+         "opt.pem"},
+        {"--ca-file alone", {}, {"users", "count", "--ca-file", "opt.pem"}, "opt.pem"},
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT(r.what) {
+            BOOST_TEST(parsed(r.args, env_of(r.env)).global.ca_file == r.ca_file);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(global_options_are_accepted_after_the_command) {
+    // Every global option, after the command, reads as it does before it.
+    const args_t options[] = {
+        {"--base-url", "http://127.0.0.1:8080"},
+        {"--token-file", "/run/secrets/minapp"},
+        {"--env-id", "env-b"},
+        {"--ca-file", "ca.pem"},
+        {"--insecure"},
+        {"--allow-builtin-field-updates"},
+        {"--timeout", "2.5"},
+        {"--rate", "0.5"},
+        {"--concurrency", "1024"},
+        {"--emulator"},
+        {"--emulator-users", "20"},
+        {"--progress"},
+        {"--no-progress"},
+        {"--emulator", "--emulator-users", "7", "--insecure", "--rate", "3"},
+    };
+    for (const auto& o : options) {
+        args_t before = o;
+        before.insert(before.end(), {"users", "get", "5"});
+        args_t after = {"users", "get", "5"};
+        after.insert(after.end(), o.begin(), o.end());
+        args_t between = {"users", "get"};
+        between.insert(between.end(), o.begin(), o.end());
+        between.push_back("5");
+        BOOST_TEST_CONTEXT(describe(after)) {
+            const auto want = parsed(before);
+            for (const auto& args : {after, between}) {
+                const auto got = parsed(args);
+                const auto& g = got.global;
+                const auto& w = want.global;
+                BOOST_TEST(g.base_url == w.base_url);
+                BOOST_TEST((g.token_file == w.token_file));
+                BOOST_TEST(g.env_id == w.env_id);
+                BOOST_TEST(g.ca_file == w.ca_file);
+                BOOST_TEST(g.insecure == w.insecure);
+                BOOST_TEST(g.allow_builtin_field_updates == w.allow_builtin_field_updates);
+                BOOST_TEST((g.timeout_seconds == w.timeout_seconds));
+                BOOST_TEST((g.rate == w.rate));
+                BOOST_TEST((g.concurrency == w.concurrency));
+                BOOST_TEST(g.emulator == w.emulator);
+                BOOST_TEST(g.emulator_users == w.emulator_users);
+                BOOST_TEST((g.progress == w.progress));
+                BOOST_TEST(got.cmd.name == "users get");
+                BOOST_TEST(got.cmd.positionals == args_t{"5"});
+                BOOST_TEST(got.cmd.values.empty());
+                BOOST_TEST(got.cmd.flags.empty());
+            }
+        }
+    }
+    {
+        // Mixed with the command's own options, which stay the command's.
+        const auto inv = parsed({"users", "list", "--rate", "5", "--where", "{}", "--ca-file", "x",
+                                 "--keyset", "--timeout", "3"});
+        BOOST_TEST((inv.global.rate == 5.0));
+        BOOST_TEST(inv.global.ca_file == "x");
+        BOOST_TEST((inv.global.timeout_seconds == 3.0));
+        const std::map<std::string, std::string> values = {{"where", "{}"}};
+        BOOST_TEST((inv.cmd.values == values));
+        BOOST_TEST(inv.cmd.flag("keyset"));
+        BOOST_TEST(inv.cmd.flags.size() == 1u);
+    }
+    {
+        // A later value wins wherever each stands.
+        const auto inv = parsed({"--env-id", "a", "users", "count", "--env-id", "b"});
+        BOOST_TEST(inv.global.env_id == "b");
+        // A command option's value is taken as is, even when it names a global option.
+        const auto value = parsed({"users", "update", "7", "--data", "--insecure"});
+        BOOST_TEST(*value.cmd.value("data") == "--insecure");
+        BOOST_TEST(!value.global.insecure);
+        // The command's own flags are not global ones: before the command they are unknown.
+        BOOST_TEST(usage_error_of({"--ordered", "users", "update-many", "--input", "f"}) ==
+                   "unknown global option --ordered (see --help)");
+    }
+    // The same checks, with the same messages, after the command.
+    struct row {
+        args_t args;
+        std::string message;
+    };
+    const row rows[] = {
+        {{"users", "count", "--timeout", "0"},
+         "--timeout needs a positive number of seconds, got '0'"},
+        {{"users", "count", "--rate", "-1"},
+         "--rate needs a positive number of requests per second, got '-1'"},
+        {{"users", "list", "--concurrency", "1025"},
+         "--concurrency needs a whole number in 1..1024, got '1025'"},
+        {{"users", "count", "--emulator-users", "0"},
+         "--emulator-users needs a whole number in 1..10000000, got '0'"},
+        {{"users", "count", "--ca-file"}, "--ca-file needs a value"},
+        {{"users", "get", "5", "--base-url"}, "--base-url needs a value"},
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT(describe(r.args)) {
+            BOOST_TEST(usage_error_of(r.args) == r.message);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(allow_builtin_field_updates_is_an_opt_in_global_flag) {
+    BOOST_TEST(
+        !parsed({"users", "update", "5", "--data", "{}"}).global.allow_builtin_field_updates);
+    BOOST_TEST(parsed({"--allow-builtin-field-updates", "users", "update", "5", "--data", "{}"})
+                   .global.allow_builtin_field_updates);
+    BOOST_TEST(parsed({"users", "update-many", "--input", "-", "--allow-builtin-field-updates"})
+                   .global.allow_builtin_field_updates);
+    // No environment variable turns it on.
+    BOOST_TEST(!parsed({"users", "count"}, env_of({{"MINAPP_ALLOW_BUILTIN_FIELD_UPDATES", "1"}}))
+                    .global.allow_builtin_field_updates);
+}
+
+BOOST_AUTO_TEST_CASE(update_many_takes_ordered) {
+    const auto ordered = parsed({"users", "update-many", "--input", "-", "--ordered"});
+    BOOST_TEST(ordered.cmd.flag("ordered"));
+    BOOST_TEST(!parsed({"users", "update-many", "--input", "-"}).cmd.flag("ordered"));
+    BOOST_TEST(contains(usage_error_of({"users", "update-many", "--ordered"}),
+                        "(usage: minapp users update-many --input FILE|- [--stop-on-error] "
+                        "[--ordered]   (outcomes in completion order; --ordered: input order))"));
+}
+
+BOOST_AUTO_TEST_CASE(help_documents_the_environment_in_one_place) {
+    const auto text = cli::usage_text();
+    const auto section = text.find("\nEnvironment (an option on the command line wins over its "
+                                   "variable):\n");
+    BOOST_TEST_REQUIRE(section != std::string::npos, text);
+    const auto end = text.find("\n\n", section + 1);
+    BOOST_TEST_REQUIRE(end != std::string::npos);
+    const auto env_section = text.substr(section, end - section);
+    for (const char* line :
+         {"\n  MINAPP_BASE_URL      API origin, as --base-url",
+          "\n  MINAPP_TOKEN         the access token (--token-file wins)",
+          "\n  MINAPP_ENV_ID        test environment, as --env-id",
+          "\n  MINAPP_CA_FILE       extra CA certificates (PEM), as --ca-file"}) {
+        BOOST_TEST(contains(env_section, line), line);
+    }
+    // Every variable the parser reads is in that section, and nowhere else but the token's line
+    // (which says why there is no --token).
+    for (const char* variable :
+         {"MINAPP_BASE_URL", "MINAPP_ENV_ID", "MINAPP_CA_FILE", "MINAPP_TOKEN"}) {
+        const auto first = text.find(variable);
+        BOOST_TEST((first >= section || std::string(variable) == "MINAPP_TOKEN"), variable);
+    }
+    // And the parser reads no other MINAPP_ variable.
+    std::set<std::string> asked;
+    const cli::environment recording = [&asked](const char* name) -> const char* {
+        asked.insert(name);
+        return nullptr;
+    };
+    cli::parse_command_line({"users", "count"}, recording);
+    BOOST_TEST((asked == std::set<std::string>{"MINAPP_BASE_URL", "MINAPP_TOKEN", "MINAPP_ENV_ID",
+                                               "MINAPP_CA_FILE"}));
+}
+
+BOOST_AUTO_TEST_CASE(help_says_where_options_go_and_what_the_emulator_keeps) {
+    const auto text = cli::usage_text();
+    BOOST_TEST(contains(text, "\nGlobal options (before or after the command):\n"));
+    BOOST_TEST(!contains(text, "(before the command)"));
+    BOOST_TEST(contains(text, "every run starts a fresh, seeded dataset, so a multi-step trial\n"
+                              "                       (update, then get) needs a standalone "
+                              "minapp-emulator and\n"
+                              "                       --base-url/--ca-file\n"),
+               text);
+    BOOST_TEST(contains(text, "  --allow-builtin-field-updates\n"
+                              "                       send update documents that name built-in "
+                              "fields"),
+               text);
+    BOOST_TEST(contains(text, "The lines come in completion order; --ordered prints them in input "
+                              "order"),
+               text);
+    // Every line fits a terminal of 100 columns (counted in bytes: the one Chinese name is wider
+    // in bytes than on screen).
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        if (!line.starts_with("  users list") && !line.starts_with("  account update") &&
+            !line.starts_with("  users update-many")) {
+            BOOST_TEST(line.size() <= 100u, line);
+        }
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(cli_json_arguments)
@@ -551,8 +775,9 @@ BOOST_AUTO_TEST_CASE(numbers_print_in_plain_notation_and_round_trip) {
     }
     const boost::json::value doc = boost::json::parse(
         R"({"balance":3826.05,"loc":{"coordinates":[144.668453,-37.5]},"name":"a\"b\n广州"})");
-    BOOST_TEST(cli::to_text(doc) ==
-               R"({"balance":3826.05,"loc":{"coordinates":[144.668453,-37.5]},"name":"a\"b\n广州"})");
+    BOOST_TEST(
+        cli::to_text(doc) ==
+        R"({"balance":3826.05,"loc":{"coordinates":[144.668453,-37.5]},"name":"a\"b\n广州"})");
 }
 
 BOOST_AUTO_TEST_CASE(errors_carry_what_line_and_column) {
@@ -644,14 +869,14 @@ BOOST_AUTO_TEST_CASE(progress_line_shows_counts_rate_eta_and_failures) {
         const char* line;
     };
     const row rows[] = {
-        {"users", 0, std::nullopt, 0.0, 0, "users 0 0/s"},
+        {"users", 0, std::nullopt, 0.0, 0, "users 0"},
         {"users", 120, std::nullopt, 2.0, 0, "users 120 60/s"},
         {"users", 50, 200, 5.0, 0, "users 50/200 25% 10/s ETA 15s"},
         {"users", 1234, 10000, 1.452, 0, "users 1234/10000 12% 850/s ETA 10s"},
         {"items", 10, 10, 2.0, 3, "items 10/10 100% 5/s ETA 0s 3 failed"},
         {"items", 7, std::nullopt, 7.0, 2, "items 7 1/s 2 failed"},
         {"users", 0, 0, 1.0, 0, "users 0/0 0/s"},
-        {"users", 5, 10, 0.0, 0, "users 5/10 50% 0/s"},
+        {"users", 5, 10, 0.0, 0, "users 5/10 50%"},
         {"users", 0, 10, 3.0, 0, "users 0/10 0% 0/s"},
         {"users", 12, 10, 1.0, 0, "users 12/10 120% 12/s"},
         {"users", 1, 3, 3.0, 0, "users 1/3 33% 0/s ETA 6s"},
@@ -684,7 +909,7 @@ BOOST_AUTO_TEST_CASE(progress_bar_draws_only_when_enabled) {
             bar.finish();      // once only
         }                      // nor again on destruction
         const auto text = err.str();
-        BOOST_TEST(text.starts_with("\rusers 5/10 50% "), text);
+        BOOST_TEST(text.starts_with("\rusers 5/10 50%"), text); // no rate yet: too early
         BOOST_TEST(text.ends_with("\33[K\n"), text);
         BOOST_TEST(std::count(text.begin(), text.end(), '\n') == 1);
         BOOST_TEST(std::count(text.begin(), text.end(), '\r') == 1);
@@ -703,6 +928,234 @@ BOOST_AUTO_TEST_CASE(progress_bar_draws_only_when_enabled) {
         const auto text = err.str();
         BOOST_TEST(text.starts_with("\ritems 4/8 50% "), text);
         BOOST_TEST(text.find(" 3 failed\33[K\n") != std::string::npos, text);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(progress_line_rates_attempted_items_once_enough_ran) {
+    struct row {
+        std::size_t done;
+        std::optional<std::size_t> total;
+        double seconds;
+        std::size_t not_applied;
+        std::size_t not_attempted;
+        const char* line;
+    };
+    const row rows[] = {
+        // A burst of 5 items in 10 ms is no rate, nor a basis for an ETA.
+        {5, 5, 0.010, 0, 0, "items 5/5 100%"},
+        {99, 1000, 0.5, 0, 0, "items 99/1000 9%"},
+        // From 100 items, or from 1 s on, it is.
+        {100, 1000, 0.5, 0, 0, "items 100/1000 10% 200/s ETA 5s"},
+        {5, 10, 1.0, 0, 0, "items 5/10 50% 5/s ETA 1s"},
+        // Items not attempted are counted as done but not in the rate.
+        {10, 10, 2.0, 0, 6, "items 10/10 100% 2/s ETA 0s"},
+        {250, 1000, 0.5, 1, 60, "items 250/1000 25% 380/s ETA 2s 1 failed"},
+        // 150 done, but only 90 of them sent in 0.5 s: too few.
+        {150, 1000, 0.5, 1, 60, "items 150/1000 15% 1 failed"},
+        {10, 10, 0.5, 0, 10, "items 10/10 100%"},
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT(r.line) {
+            BOOST_TEST(cli::progress_line("items", r.done, r.total, r.seconds, r.not_applied,
+                                          r.not_attempted) == r.line);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+minapp::bulk_progress totals_of(std::size_t succeeded, std::size_t failed, std::size_t unknown,
+                                std::size_t not_attempted,
+                                std::chrono::steady_clock::duration elapsed) {
+    minapp::bulk_progress p;
+    p.succeeded = succeeded;
+    p.failed = failed;
+    p.unknown = unknown;
+    p.not_attempted = not_attempted;
+    p.done = succeeded + failed + unknown + not_attempted;
+    p.total = p.done;
+    p.elapsed = elapsed;
+    return p;
+}
+
+minapp::update_outcome outcome_at(std::size_t index) {
+    minapp::update_outcome o;
+    o.index = index;
+    o.id = static_cast<std::int64_t>(1000 + index);
+    return o;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(cli_bulk_output)
+
+BOOST_AUTO_TEST_CASE(rate_counts_attempted_items_once_enough_ran) {
+    using std::chrono::milliseconds;
+    BOOST_TEST(!cli::attempted_rate(5, 0.010).has_value());
+    BOOST_TEST(!cli::attempted_rate(99, 0.999).has_value());
+    BOOST_TEST(!cli::attempted_rate(0, 0.0).has_value());
+    BOOST_TEST(!cli::attempted_rate(500, 0.0).has_value());
+    BOOST_TEST((cli::attempted_rate(100, 0.5) == std::optional<double>(200.0)));
+    BOOST_TEST((cli::attempted_rate(5, 1.0) == std::optional<double>(5.0)));
+    BOOST_TEST((cli::attempted_rate(0, 2.0) == std::optional<double>(0.0)));
+
+    // A cancelled run: 1000 items accounted for, 990 of them never sent, in 2 s: 5 items/s.
+    BOOST_TEST((cli::attempted_rate(totals_of(10, 0, 0, 990, milliseconds(2000))) ==
+                std::optional<double>(5.0)));
+    // 1000 items of which 950 not attempted in 0.5 s: 50 attempted, too few for a rate.
+    BOOST_TEST(!cli::attempted_rate(totals_of(50, 0, 0, 950, milliseconds(500))).has_value());
+    // Failed and unknown items were sent: they count.
+    BOOST_TEST((cli::attempted_rate(totals_of(40, 30, 30, 0, milliseconds(500))) ==
+                std::optional<double>(200.0)));
+}
+
+BOOST_AUTO_TEST_CASE(seconds_and_rates_print_with_sensible_precision) {
+    BOOST_TEST(cli::seconds_text(0.010) == "0.010");
+    BOOST_TEST(cli::seconds_text(4.2314159) == "4.231");
+    BOOST_TEST(cli::seconds_text(0.0) == "0.000");
+    BOOST_TEST(cli::seconds_text(61.0) == "61.000");
+    BOOST_TEST(cli::rate_text(525.4) == "525");
+    BOOST_TEST(cli::rate_text(10.0) == "10");
+    BOOST_TEST(cli::rate_text(9.96) == "10");
+    BOOST_TEST(cli::rate_text(9.94) == "9.9");
+    BOOST_TEST(cli::rate_text(0.5) == "0.5");
+    BOOST_TEST(cli::rate_text(0.0) == "0.0");
+    BOOST_TEST(cli::rounded_to_milliseconds(0.0421377) == 0.042);
+    BOOST_TEST(cli::rounded_to_milliseconds(4.2315) == 4.232);
+    BOOST_TEST(cli::rounded_to_milliseconds(0.0004) == 0.0);
+    BOOST_TEST(cli::to_text(cli::rounded_to_milliseconds(0.0421377)) == "0.042");
+}
+
+BOOST_AUTO_TEST_CASE(update_many_summary_reads_well) {
+    using std::chrono::milliseconds;
+    struct row {
+        minapp::bulk_progress totals;
+        bool cancelled;
+        bool stopped;
+        std::string line;
+    };
+    const row rows[] = {
+        {totals_of(5, 0, 0, 0, milliseconds(10)), false, false,
+         "update-many: 5 items: 5 succeeded, 0 failed, 0 unknown, 0 not attempted in 0.010 s"},
+        {totals_of(4000, 200, 31, 0, milliseconds(4231)), false, false,
+         "update-many: 4231 items: 4000 succeeded, 200 failed, 31 unknown, 0 not attempted in "
+         "4.231 s (1000 items/s)"},
+        {totals_of(150, 0, 0, 0, milliseconds(300)), false, false,
+         "update-many: 150 items: 150 succeeded, 0 failed, 0 unknown, 0 not attempted in 0.300 s "
+         "(500 items/s)"},
+        // Ctrl-C after 2 s: the 9990 items never sent are not in the rate.
+        {totals_of(8, 1, 1, 9990, milliseconds(2000)), true, false,
+         "update-many: 10000 items: 8 succeeded, 1 failed, 1 unknown, 9990 not attempted in "
+         "2.000 s (5.0 items/s); cancelled"},
+        {totals_of(1, 1, 0, 3, milliseconds(42)), false, true,
+         "update-many: 5 items: 1 succeeded, 1 failed, 0 unknown, 3 not attempted in 0.042 s; "
+         "stopped"},
+        {totals_of(0, 0, 0, 0, milliseconds(0)), false, false,
+         "update-many: 0 items: 0 succeeded, 0 failed, 0 unknown, 0 not attempted in 0.000 s"},
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT(r.line) {
+            minapp::bulk_report report;
+            report.totals = r.totals;
+            report.cancelled = r.cancelled;
+            report.stopped_on_error = r.stopped;
+            BOOST_TEST(cli::update_many_summary(report) == r.line);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(input_order_prints_contiguous_runs_and_holds_only_what_is_ahead) {
+    std::vector<std::size_t> printed;
+    cli::input_order order([&printed](minapp::update_outcome&& o) { printed.push_back(o.index); });
+
+    order.push(outcome_at(2));
+    order.push(outcome_at(1));
+    BOOST_TEST(printed.empty());
+    BOOST_TEST(order.held() == 2u);
+    order.push(outcome_at(0)); // completes 0, 1, 2
+    BOOST_TEST(printed == (std::vector<std::size_t>{0, 1, 2}), boost::test_tools::per_element());
+    BOOST_TEST(order.held() == 0u);
+    order.push(outcome_at(3)); // the next one: printed at once
+    BOOST_TEST(printed.size() == 4u);
+    order.push(outcome_at(5));
+    order.push(outcome_at(6));
+    BOOST_TEST(printed.size() == 4u);
+    order.push(outcome_at(4));
+    BOOST_TEST(printed == (std::vector<std::size_t>{0, 1, 2, 3, 4, 5, 6}),
+               boost::test_tools::per_element());
+    BOOST_TEST(order.held() == 0u);
+
+    // Whatever is left (a gap) comes out in index order at the end.
+    order.push(outcome_at(9));
+    order.push(outcome_at(8));
+    order.flush();
+    BOOST_TEST(printed == (std::vector<std::size_t>{0, 1, 2, 3, 4, 5, 6, 8, 9}),
+               boost::test_tools::per_element());
+    BOOST_TEST(order.held() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(input_order_holds_at_most_the_window_not_the_input) {
+    // 100000 outcomes completing out of order, each at most `window` places from its index
+    // (as with `window` items in flight): the buffer never holds more than the window.
+    constexpr std::size_t n = 100000;
+    constexpr std::size_t window = 16;
+    std::vector<std::size_t> arrival(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        arrival[i] = i;
+    }
+    for (std::size_t start = 0; start < n; start += window) {
+        std::reverse(arrival.begin() + static_cast<std::ptrdiff_t>(start),
+                     arrival.begin() + static_cast<std::ptrdiff_t>(std::min(n, start + window)));
+    }
+    std::size_t next = 0;
+    bool in_order = true;
+    std::size_t most_held = 0;
+    cli::input_order order([&](minapp::update_outcome&& o) {
+        in_order = in_order && o.index == next;
+        ++next;
+    });
+    for (auto index : arrival) {
+        order.push(outcome_at(index));
+        most_held = std::max(most_held, order.held());
+    }
+    order.flush();
+    BOOST_TEST(in_order);
+    BOOST_TEST(next == n);
+    BOOST_TEST(most_held == window - 1);
+}
+
+BOOST_AUTO_TEST_CASE(where_update_json_rounds_seconds_and_rates_only_when_meaningful) {
+    using std::chrono::microseconds;
+    using std::chrono::milliseconds;
+    {
+        // 5 users in 42.1377 ms: seconds to the millisecond, no rate.
+        minapp::where_update_report r;
+        r.matched = 5;
+        r.succeeded = 5;
+        r.totals = totals_of(5, 0, 0, 0, microseconds(42138));
+        const auto o = cli::to_json(r);
+        BOOST_TEST(o.at("seconds").as_double() == 0.042);
+        BOOST_TEST(!o.contains("users_per_second"));
+        BOOST_TEST(contains(cli::to_text(o), "\"seconds\":0.042"), cli::to_text(o));
+    }
+    {
+        // 2000 users in 95.773 ms: a rate, to 0.1.
+        minapp::where_update_report r;
+        r.totals = totals_of(2000, 0, 0, 0, microseconds(95773));
+        const auto o = cli::to_json(r);
+        BOOST_TEST(o.at("seconds").as_double() == 0.096);
+        BOOST_TEST(o.at("users_per_second").as_double() == 20882.7); // 20882.71...
+    }
+    {
+        // Cancelled after 2 s: 10 users sent, 990 not: 5 users/s.
+        minapp::where_update_report r;
+        r.cancelled = true;
+        r.totals = totals_of(10, 0, 0, 990, milliseconds(2000));
+        const auto o = cli::to_json(r);
+        BOOST_TEST(o.at("seconds").as_double() == 2.0);
+        BOOST_TEST(o.at("users_per_second").as_double() == 5.0);
     }
 }
 

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <utility>
 
 namespace minapp::cli {
 
@@ -42,9 +43,10 @@ const std::vector<command_spec>& specs() {
          0,
          "",
          {"input"},
-         {"stop-on-error"},
+         {"stop-on-error", "ordered"},
          {"input"},
-         "users update-many --input FILE|- [--stop-on-error]"},
+         "users update-many --input FILE|- [--stop-on-error] [--ordered]   (outcomes in "
+         "completion order; --ordered: input order)"},
         {"account update",
          1,
          "ID",
@@ -91,24 +93,36 @@ std::string usage_text() {
         "lines,\n"
         "one object per line, streamed as pages arrive.\n"
         "\n"
-        "Global options (before the command):\n"
-        "  --base-url URL       API origin (env MINAPP_BASE_URL; default "
-        "https://cloud.minapp.com)\n"
-        "  --token-file PATH    read the access token from PATH (else env MINAPP_TOKEN); a token\n"
+        "Global options (before or after the command):\n"
+        "  --base-url URL       API origin (default https://cloud.minapp.com)\n"
+        "  --token-file PATH    read the access token from PATH (else MINAPP_TOKEN); a token\n"
         "                       on the command line is refused: it would show in process lists\n"
-        "  --env-id ID          X-Hydrogen-Env-ID of a test environment (env MINAPP_ENV_ID)\n"
+        "  --env-id ID          X-Hydrogen-Env-ID of a test environment\n"
         "  --ca-file PATH       also trust the CA certificates in PATH (PEM)\n"
         "  --insecure           do not verify the server's certificate (warned; never in "
         "production)\n"
+        "  --allow-builtin-field-updates\n"
+        "                       send update documents that name built-in fields (nickname,\n"
+        "                       gender, _username, ...) instead of refusing them before sending;\n"
+        "                       the Open API updates only custom fields\n"
         "  --timeout SECONDS    deadline of one request attempt (default 30)\n"
         "  --rate N             at most N requests per second (listing and updates together)\n"
         "  --concurrency N      requests in flight for bulk commands (default 16; update-where 4)\n"
-        "  --emulator           run against an embedded emulator (ephemeral port, seeded users)\n"
+        "  --emulator           run against an embedded emulator (ephemeral port, seeded users);\n"
+        "                       every run starts a fresh, seeded dataset, so a multi-step trial\n"
+        "                       (update, then get) needs a standalone minapp-emulator and\n"
+        "                       --base-url/--ca-file\n"
         "  --emulator-users N   users seeded into the embedded emulator (default 2000)\n"
         "  --progress, --no-progress\n"
         "                       force the progress bar on stderr on or off (default: on when\n"
         "                       stderr is a terminal)\n"
         "  --help, --version\n"
+        "\n"
+        "Environment (an option on the command line wins over its variable):\n"
+        "  MINAPP_BASE_URL      API origin, as --base-url\n"
+        "  MINAPP_TOKEN         the access token (--token-file wins)\n"
+        "  MINAPP_ENV_ID        test environment, as --env-id\n"
+        "  MINAPP_CA_FILE       extra CA certificates (PEM), as --ca-file\n"
         "\n"
         "Commands:\n";
     for (const auto& spec : specs()) {
@@ -121,12 +135,103 @@ std::string usage_text() {
             "per item:\n"
             "{\"id\": ID, \"status\": \"succeeded\"|\"failed\"|\"unknown\"|\"not_attempted\", "
             "...}; a summary goes to stderr.\n"
+            "The lines come in completion order; --ordered prints them in input order (an item "
+            "that\n"
+            "finishes early is held until every item before it is printed).\n"
             "\n"
             "Exit status: 0 success, 2 usage error, 3 rejected by the API (4xx), 4 network or "
             "server\n"
             "failure after retries, 5 bulk run with failed or unknown items.\n";
     return text;
 }
+
+namespace {
+
+/// args[i] is not a global option: the caller decides what it is.
+struct not_global {};
+
+/// What reading one global option gave: monostate when it was read into the options.
+using global_read = std::variant<std::monostate, not_global, help_request, usage_error>;
+
+/// Reads the global option args[i] into `g`, and its value too (advancing `i`). The same
+/// checks apply before and after the command.
+global_read read_global_option(const std::vector<std::string>& args, std::size_t& i,
+                               global_options& g) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h") {
+        return help_request{usage_text()};
+    }
+    if (a == "--version") {
+        return help_request{"minapp 0.1.0\n"};
+    }
+    if (a == "--token" || a.rfind("--token=", 0) == 0) {
+        return usage_error{"refusing --token: a token on the command line shows in process "
+                           "lists; set MINAPP_TOKEN or use --token-file PATH"};
+    }
+    if (a == "--insecure") {
+        g.insecure = true;
+        return {};
+    }
+    if (a == "--allow-builtin-field-updates") {
+        g.allow_builtin_field_updates = true;
+        return {};
+    }
+    if (a == "--emulator") {
+        g.emulator = true;
+        return {};
+    }
+    if (a == "--progress" || a == "--no-progress") {
+        g.progress = a == "--progress";
+        return {};
+    }
+    static const std::set<std::string> valued = {"--base-url",    "--token-file",    "--env-id",
+                                                 "--ca-file",     "--timeout",       "--rate",
+                                                 "--concurrency", "--emulator-users"};
+    if (valued.count(a) == 0) {
+        return not_global{};
+    }
+    if (i + 1 >= args.size()) {
+        return usage_error{a + " needs a value"};
+    }
+    const std::string& v = args[++i];
+    if (a == "--base-url") {
+        g.base_url = v;
+    } else if (a == "--token-file") {
+        g.token_file = v;
+    } else if (a == "--env-id") {
+        g.env_id = v;
+    } else if (a == "--ca-file") {
+        g.ca_file = v;
+    } else if (a == "--timeout") {
+        double s = 0;
+        if (!parse_double(v, s) || s <= 0) {
+            return usage_error{"--timeout needs a positive number of seconds, got '" + v + "'"};
+        }
+        g.timeout_seconds = s;
+    } else if (a == "--rate") {
+        double r = 0;
+        if (!parse_double(v, r) || r <= 0) {
+            return usage_error{"--rate needs a positive number of requests per second, got '" + v +
+                               "'"};
+        }
+        g.rate = r;
+    } else if (a == "--concurrency" || a == "--emulator-users") {
+        std::size_t n = 0;
+        if (!parse_size(v, n) || n == 0 || (a == "--concurrency" && n > 1024) ||
+            (a == "--emulator-users" && n > 10000000)) {
+            return usage_error{a + " needs a whole number in 1.." +
+                               (a == "--concurrency" ? "1024" : "10000000") + ", got '" + v + "'"};
+        }
+        if (a == "--concurrency") {
+            g.concurrency = n;
+        } else {
+            g.emulator_users = n;
+        }
+    }
+    return {};
+}
+
+} // namespace
 
 parse_outcome parse_command_line(const std::vector<std::string>& args, const environment& env) {
     invocation inv;
@@ -140,86 +245,25 @@ parse_outcome parse_command_line(const std::vector<std::string>& args, const env
     if (const char* env_id = env("MINAPP_ENV_ID"); env_id != nullptr) {
         g.env_id = env_id;
     }
+    if (const char* ca_file = env("MINAPP_CA_FILE"); ca_file != nullptr && *ca_file != '\0') {
+        g.ca_file = ca_file;
+    }
 
     std::size_t i = 0;
-    auto value_of = [&]() -> std::optional<std::string> {
-        if (i + 1 >= args.size()) {
-            return std::nullopt;
-        }
-        return args[++i];
-    };
     for (; i < args.size(); ++i) {
         const std::string& a = args[i];
         if (a != "-h" && a.rfind("--", 0) != 0) {
             break;
         }
-        if (a == "--help" || a == "-h") {
-            return help_request{usage_text()};
-        }
-        if (a == "--version") {
-            return help_request{"minapp 0.1.0\n"};
-        }
-        if (a == "--token" || a.rfind("--token=", 0) == 0) {
-            return usage_error{"refusing --token: a token on the command line shows in process "
-                               "lists; set MINAPP_TOKEN or use --token-file PATH"};
-        }
-        if (a == "--insecure") {
-            g.insecure = true;
-            continue;
-        }
-        if (a == "--emulator") {
-            g.emulator = true;
-            continue;
-        }
-        if (a == "--progress" || a == "--no-progress") {
-            g.progress = a == "--progress";
-            continue;
-        }
-        static const std::set<std::string> valued = {"--base-url",    "--token-file",    "--env-id",
-                                                     "--ca-file",     "--timeout",       "--rate",
-                                                     "--concurrency", "--emulator-users"};
-        if (valued.count(a) == 0) {
+        auto read = read_global_option(args, i, g);
+        if (std::holds_alternative<not_global>(read)) {
             return usage_error{"unknown global option " + a + " (see --help)"};
         }
-        const auto v = value_of();
-        if (!v) {
-            return usage_error{a + " needs a value"};
+        if (auto* help = std::get_if<help_request>(&read)) {
+            return std::move(*help);
         }
-        if (a == "--base-url") {
-            g.base_url = *v;
-        } else if (a == "--token-file") {
-            g.token_file = *v;
-        } else if (a == "--env-id") {
-            g.env_id = *v;
-        } else if (a == "--ca-file") {
-            g.ca_file = *v;
-        } else if (a == "--timeout") {
-            double s = 0;
-            if (!parse_double(*v, s) || s <= 0) {
-                return usage_error{"--timeout needs a positive number of seconds, got '" + *v +
-                                   "'"};
-            }
-            g.timeout_seconds = s;
-        } else if (a == "--rate") {
-            double r = 0;
-            if (!parse_double(*v, r) || r <= 0) {
-                return usage_error{"--rate needs a positive number of requests per second, got '" +
-                                   *v + "'"};
-            }
-            g.rate = r;
-        } else if (a == "--concurrency" || a == "--emulator-users") {
-            std::size_t n = 0;
-            if (!parse_size(*v, n) || n == 0 || (a == "--concurrency" && n > 1024) ||
-                (a == "--emulator-users" && n > 10000000)) {
-                return usage_error{a + " needs a whole number in 1.." +
-                                   (a == "--concurrency" ? "1024" : "10000000") + ", got '" + *v +
-                                   "'"};
-            }
-            if (a == "--concurrency") {
-                g.concurrency = n;
-            } else {
-                g.emulator_users = n;
-            }
+        if (auto* bad = std::get_if<usage_error>(&read)) {
+            return std::move(*bad);
         }
     }
 
@@ -240,22 +284,32 @@ parse_outcome parse_command_line(const std::vector<std::string>& args, const env
     inv.cmd.name = name;
     for (i += 2; i < args.size(); ++i) {
         const std::string& a = args[i];
-        if (a.size() > 2 && a.rfind("--", 0) == 0) {
+        if ((a.size() > 2 && a.rfind("--", 0) == 0) || a == "-h") {
             const std::string option = a.substr(2);
+            // The command's own options first, so that a global option never shadows one.
             if (spec->flags.count(option) != 0) {
                 inv.cmd.flags.insert(option);
                 continue;
             }
             if (spec->values.count(option) != 0) {
-                const auto v = value_of();
-                if (!v) {
+                if (i + 1 >= args.size()) {
                     return usage_error{a + " needs a value"};
                 }
-                inv.cmd.values[option] = *v;
+                inv.cmd.values[option] = args[++i];
                 continue;
             }
-            return usage_error{"'" + name + "' has no option " + a + " (usage: minapp " +
-                               spec->summary + ")"};
+            auto read = read_global_option(args, i, g);
+            if (std::holds_alternative<not_global>(read)) {
+                return usage_error{"'" + name + "' has no option " + a + " (usage: minapp " +
+                                   spec->summary + ")"};
+            }
+            if (auto* help = std::get_if<help_request>(&read)) {
+                return std::move(*help);
+            }
+            if (auto* bad = std::get_if<usage_error>(&read)) {
+                return std::move(*bad);
+            }
+            continue;
         }
         inv.cmd.positionals.push_back(a);
     }

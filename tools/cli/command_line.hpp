@@ -12,14 +12,15 @@
 
 namespace minapp::cli {
 
-/// Options given before the command (and their environment fallbacks).
+/// Options given before or after the command (and their environment fallbacks).
 struct global_options {
     std::string base_url = "https://cloud.minapp.com"; ///< --base-url, MINAPP_BASE_URL
     std::optional<std::string> token;                  ///< MINAPP_TOKEN (never from argv)
     std::optional<std::string> token_file;             ///< --token-file
     std::string env_id;                                ///< --env-id, MINAPP_ENV_ID
-    std::string ca_file;                               ///< --ca-file
+    std::string ca_file;                               ///< --ca-file, MINAPP_CA_FILE
     bool insecure = false;                             ///< --insecure
+    bool allow_builtin_field_updates = false;          ///< --allow-builtin-field-updates
     std::optional<double> timeout_seconds;             ///< --timeout
     std::optional<double> rate;                        ///< --rate (requests per second)
     std::optional<std::size_t> concurrency;            ///< --concurrency
@@ -60,11 +61,13 @@ struct usage_error {
 
 using parse_outcome = std::variant<invocation, help_request, usage_error>;
 
-/// Reads the environment (MINAPP_BASE_URL, MINAPP_TOKEN, MINAPP_ENV_ID) through `getenv`.
+/// Reads the environment (MINAPP_BASE_URL, MINAPP_TOKEN, MINAPP_ENV_ID, MINAPP_CA_FILE) through
+/// `getenv`.
 using environment = std::function<const char*(const char*)>;
 
-/// Parses `args` (without the program name). A token given on the command line (`--token`) is
-/// refused: it would show in process lists.
+/// Parses `args` (without the program name). Global options may come before or after the
+/// command; after it, the command's own options are matched first. A token given on the command
+/// line (`--token`) is refused wherever it stands: it would show in process lists.
 parse_outcome parse_command_line(const std::vector<std::string>& args, const environment& env);
 
 /// The whole `--help` text.

@@ -1,10 +1,12 @@
 #include "commands.hpp"
 
+#include "bulk_output.hpp"
 #include "json_io.hpp"
 #include "progress_bar.hpp"
 
 #include <minapp/bulk_update.hpp>
 #include <minapp/error.hpp>
+#include <minapp/user_profile.hpp>
 #include <minapp/where_update.hpp>
 
 #include <boost/json/serialize.hpp>
@@ -90,16 +92,34 @@ where where_arg(const command& cmd) {
     return w;
 }
 
-update update_doc(const client& c, json::object doc, const std::string& what) {
-    auto u = update::raw(doc);
-    if (!u.problem().empty()) {
-        throw usage_problem{what + ": " + u.problem()};
+/// Checks update documents before anything is sent, as the client would.
+struct update_checker {
+    const client& c;
+    bool allow_builtin_field_updates;
+
+    /// The update `doc` describes; throws usage_problem prefixed with `what`.
+    update operator()(const json::object& doc, const std::string& what) const {
+        auto u = update::raw(doc);
+        if (!u.problem().empty()) {
+            throw usage_problem{what + ": " + u.problem()};
+        }
+        // Before the client's own check, whose message names the library's option: here the
+        // way out is the command line's flag.
+        if (!allow_builtin_field_updates) {
+            for (const auto& field : u.fields()) {
+                if (is_builtin_user_field(field)) {
+                    throw usage_problem{what + ": update: '" + field +
+                                        "' is a built-in field; the Open API updates only custom "
+                                        "fields (--allow-builtin-field-updates overrides)"};
+                }
+            }
+        }
+        if (auto checked = c.validate(u); !checked) {
+            throw usage_problem{what + ": " + checked.error().diagnostics.detail};
+        }
+        return u;
     }
-    if (auto checked = c.validate(u); !checked) {
-        throw usage_problem{what + ": " + checked.error().diagnostics.detail};
-    }
-    return u;
-}
+};
 
 std::string required_secret_file(const std::string& path, const std::string& what) {
     auto text = read_secret_file(path);
@@ -217,7 +237,8 @@ asio::awaitable<int> users_list(client& c, const command& cmd, command_io io) {
 
 asio::awaitable<int> users_update(client& c, const command& cmd, command_io io) {
     const auto id = parse_id(cmd.positionals[0]);
-    const auto change = update_doc(c, json_object_arg(cmd, "data"), "--data");
+    const update_checker check{c, io.allow_builtin_field_updates};
+    const auto change = check(json_object_arg(cmd, "data"), "--data");
     auto user = co_await c.update_user(id, change);
     if (!user) {
         co_return report(io, user.error());
@@ -228,7 +249,8 @@ asio::awaitable<int> users_update(client& c, const command& cmd, command_io io) 
 
 asio::awaitable<int> users_update_where(client& c, const command& cmd, command_io io) {
     const auto filter = where_arg(cmd);
-    const auto change = update_doc(c, json_object_arg(cmd, "data"), "--data");
+    const update_checker check{c, io.allow_builtin_field_updates};
+    const auto change = check(json_object_arg(cmd, "data"), "--data");
     progress_bar bar(io.err, io.progress, "users");
     where_update_options options;
     if (io.concurrency != 0) {
@@ -251,7 +273,7 @@ asio::awaitable<int> users_update_where(client& c, const command& cmd, command_i
 }
 
 /// One `{"id": ..., "data": {...}}` line, checked; throws usage_problem with its position.
-user_update parse_item(const client& c, std::string_view line, std::size_t number) {
+user_update parse_item(const update_checker& check, std::string_view line, std::size_t number) {
     const std::string where = "--input line " + std::to_string(number);
     auto parsed = parse_json_object(line, "--input", number);
     if (auto* problem = std::get_if<std::string>(&parsed)) {
@@ -268,7 +290,7 @@ user_update parse_item(const client& c, std::string_view line, std::size_t numbe
     }
     user_update item;
     item.id = id->as_int64();
-    item.change = update_doc(c, data->as_object(), where + ": data");
+    item.change = check(data->as_object(), where + ": data");
     return item;
 }
 
@@ -278,7 +300,7 @@ bool blank(const std::string& line) {
 
 /// The items of `--input`, every line checked before the run starts. A file is read twice
 /// (checked, then streamed) so that memory stays bounded; stdin is kept in memory.
-update_source input_source(const client& c, const std::string& path) {
+update_source input_source(const update_checker& check, const std::string& path) {
     if (path == "-") {
         auto lines = std::make_shared<std::vector<std::string>>();
         for (std::string line; std::getline(std::cin, line);) {
@@ -287,44 +309,44 @@ update_source input_source(const client& c, const std::string& path) {
         std::size_t items = 0;
         for (std::size_t n = 0; n < lines->size(); ++n) {
             if (!blank((*lines)[n])) {
-                parse_item(c, (*lines)[n], n + 1);
+                parse_item(check, (*lines)[n], n + 1);
                 ++items;
             }
         }
         auto at = std::make_shared<std::size_t>(0);
         return update_source::from_function(
-            [&c, lines, at]() -> std::optional<user_update> {
+            [check, lines, at]() -> std::optional<user_update> {
                 while (*at < lines->size()) {
                     const auto n = (*at)++;
                     if (!blank((*lines)[n])) {
-                        return parse_item(c, (*lines)[n], n + 1);
+                        return parse_item(check, (*lines)[n], n + 1);
                     }
                 }
                 return std::nullopt;
             },
             items);
     }
-    std::ifstream check(path);
-    if (!check) {
+    std::ifstream first_pass(path);
+    if (!first_pass) {
         throw usage_problem{"cannot read --input file " + path};
     }
     std::size_t items = 0;
     std::size_t number = 0;
-    for (std::string line; std::getline(check, line);) {
+    for (std::string line; std::getline(first_pass, line);) {
         ++number;
         if (!blank(line)) {
-            parse_item(c, line, number);
+            parse_item(check, line, number);
             ++items;
         }
     }
     auto in = std::make_shared<std::ifstream>(path);
     auto line_number = std::make_shared<std::size_t>(0);
     return update_source::from_function(
-        [&c, in, line_number]() -> std::optional<user_update> {
+        [check, in, line_number]() -> std::optional<user_update> {
             for (std::string line; std::getline(*in, line);) {
                 ++*line_number;
                 if (!blank(line)) {
-                    return parse_item(c, line, *line_number);
+                    return parse_item(check, line, *line_number);
                 }
             }
             return std::nullopt;
@@ -333,28 +355,34 @@ update_source input_source(const client& c, const std::string& path) {
 }
 
 asio::awaitable<int> users_update_many(client& c, const command& cmd, command_io io) {
-    auto source = input_source(c, *cmd.value("input"));
+    auto source =
+        input_source(update_checker{c, io.allow_builtin_field_updates}, *cmd.value("input"));
     progress_bar bar(io.err, io.progress, "items");
     bulk_options options;
     if (io.concurrency != 0) {
         options.concurrency(io.concurrency);
     }
     options.stop_on_error(cmd.flag("stop-on-error"));
-    options.on_outcome([&io](update_outcome&& o) { print(io, to_json(o)); });
+    auto print_outcome = [&io](update_outcome&& o) {
+        print(io, to_json(o));
+    };
+    input_order in_input_order(print_outcome);
+    if (cmd.flag("ordered")) {
+        options.on_outcome(
+            [&in_input_order](update_outcome&& o) { in_input_order.push(std::move(o)); });
+    } else {
+        options.on_outcome(print_outcome);
+    }
     options.on_progress([&bar](const bulk_progress& p) { bar.update(p); });
     auto ran = co_await update_users(c, std::move(source), options);
+    in_input_order.flush();
     bar.finish();
     io.out.flush();
     if (!ran) {
         co_return report(io, ran.error());
     }
+    io.err << update_many_summary(*ran) << "\n";
     const auto& t = ran->totals;
-    const double seconds = std::chrono::duration<double>(t.elapsed).count();
-    io.err << "update-many: " << t.done << " items: " << t.succeeded << " succeeded, " << t.failed
-           << " failed, " << t.unknown << " unknown, " << t.not_attempted << " not attempted in "
-           << seconds << " s (" << static_cast<long long>(t.rate()) << " items/s)"
-           << (ran->cancelled ? "; cancelled" : "") << (ran->stopped_on_error ? "; stopped" : "")
-           << "\n";
     co_return t.succeeded == t.done ? exit_ok : exit_bulk_partial;
 }
 

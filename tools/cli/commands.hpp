@@ -35,6 +35,8 @@ struct command_io {
     std::ostream& err;
     bool progress = false;       ///< draw a progress bar on `err`
     std::size_t concurrency = 0; ///< --concurrency; 0 for the command's default
+    /// --allow-builtin-field-updates (the client must be built with the same setting).
+    bool allow_builtin_field_updates = false;
 };
 
 /// Checks the command's own arguments (ids, JSON documents, input files) before anything is

@@ -1,5 +1,7 @@
 #include "json_io.hpp"
 
+#include "bulk_output.hpp"
+
 #include <minapp/error.hpp>
 
 #include <boost/json/serialize.hpp>
@@ -278,7 +280,10 @@ json::object to_json(const where_update_report& r) {
     }
     o["requests"] = r.requests;
     o["cancelled"] = r.cancelled;
-    o["seconds"] = std::chrono::duration<double>(r.totals.elapsed).count();
+    o["seconds"] = rounded_to_milliseconds(std::chrono::duration<double>(r.totals.elapsed).count());
+    if (const auto rate = attempted_rate(r.totals)) {
+        o["users_per_second"] = std::round(*rate * 10) / 10;
+    }
     return o;
 }
 

@@ -38,7 +38,9 @@ boost::json::object to_json(const account_info& account);
 boost::json::object to_json(const failure& f);
 /// One outcome line of `users update-many`.
 boost::json::object to_json(const update_outcome& outcome);
-/// The summary of `users update-where`.
+/// The summary of `users update-where`: `seconds` rounded to milliseconds, and
+/// `users_per_second` (users attempted, to 0.1) only once a rate means something (see
+/// attempted_rate).
 boost::json::object to_json(const where_update_report& report);
 
 /// Compact JSON text of `v` with numbers as people and jq read them: integers as integers,

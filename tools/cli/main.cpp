@@ -30,6 +30,7 @@ int run(const cli::invocation& inv) {
     minapp::client_options options;
     options.base_url(g.base_url);
     options.env_id(g.env_id);
+    options.allow_builtin_field_updates(g.allow_builtin_field_updates);
 
     // --emulator: an embedded emulator on its own thread, seeded with demo users.
     std::unique_ptr<minapp::emulator::user_api> api;
@@ -98,7 +99,7 @@ int run(const cli::invocation& inv) {
     }
 
     cli::command_io io{std::cout, std::cerr, g.progress.value_or(isatty(STDERR_FILENO) == 1),
-                       g.concurrency.value_or(0)};
+                       g.concurrency.value_or(0), g.allow_builtin_field_updates};
     // Ctrl-C cancels the command (a bulk run still reports every item); a second one exits.
     asio::cancellation_signal cancel;
     asio::signal_set signals(ioc, SIGINT, SIGTERM);

@@ -1,5 +1,7 @@
 #include "progress_bar.hpp"
 
+#include "bulk_output.hpp"
+
 #include <cmath>
 #include <sstream>
 
@@ -8,21 +10,23 @@ namespace minapp::cli {
 using clock = std::chrono::steady_clock;
 
 std::string progress_line(const std::string& label, std::size_t done,
-                          std::optional<std::size_t> total, double seconds,
-                          std::size_t not_applied) {
+                          std::optional<std::size_t> total, double seconds, std::size_t not_applied,
+                          std::size_t not_attempted) {
     // A stream, not string concatenation: g++ 12 reports a false -Wrestrict on the latter.
     std::ostringstream line;
     line << label << ' ' << done;
-    const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
     if (total) {
         line << '/' << *total;
         if (*total > 0) {
             line << ' ' << done * 100 / *total << '%';
         }
     }
-    line << ' ' << std::llround(rate) << "/s";
-    if (total && rate > 0 && *total >= done) {
-        line << " ETA " << std::llround(static_cast<double>(*total - done) / rate) << 's';
+    const auto rate = attempted_rate(done >= not_attempted ? done - not_attempted : 0, seconds);
+    if (rate) {
+        line << ' ' << std::llround(*rate) << "/s";
+    }
+    if (rate && *rate > 0 && total && *total >= done) {
+        line << " ETA " << std::llround(static_cast<double>(*total - done) / *rate) << 's';
     }
     if (not_applied > 0) {
         line << ' ' << not_applied << " failed";
@@ -42,18 +46,19 @@ progress_bar::~progress_bar() {
 }
 
 void progress_bar::update(const bulk_progress& p) {
-    draw(p.done, p.total, p.failed + p.unknown, false);
+    draw(p.done, p.total, p.failed + p.unknown, p.not_attempted, false);
 }
 
 void progress_bar::update(std::size_t done, std::optional<std::size_t> total) {
-    draw(done, total, 0, false);
+    draw(done, total, 0, 0, false);
 }
 
 void progress_bar::draw(std::size_t done, std::optional<std::size_t> total, std::size_t not_applied,
-                        bool force) {
+                        std::size_t not_attempted, bool force) {
     done_ = done;
     total_ = total;
     not_applied_ = not_applied;
+    not_attempted_ = not_attempted;
     if (!enabled_) {
         return;
     }
@@ -64,15 +69,15 @@ void progress_bar::draw(std::size_t done, std::optional<std::size_t> total, std:
     last_ = now;
     const double seconds = std::chrono::duration<double>(now - start_).count();
     // \33[K clears what a longer previous line left behind.
-    out_ << '\r' << progress_line(label_, done, total, seconds, not_applied) << "\33[K"
-         << std::flush;
+    out_ << '\r' << progress_line(label_, done, total, seconds, not_applied, not_attempted)
+         << "\33[K" << std::flush;
 }
 
 void progress_bar::finish() {
     if (!enabled_) {
         return;
     }
-    draw(done_, total_, not_applied_, true);
+    draw(done_, total_, not_applied_, not_attempted_, true);
     out_ << '\n' << std::flush;
     enabled_ = false;
 }

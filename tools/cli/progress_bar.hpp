@@ -11,7 +11,8 @@
 
 namespace minapp::cli {
 
-/// Draws "label 1234/10000 12% 850/s ETA 10s 3 failed" on one line, at most ten times a second.
+/// Draws "label 1234/10000 12% 850/s ETA 10s 3 failed" on one line, at most ten times a second
+/// (the rate and ETA only once they mean something: see attempted_rate).
 /// Does nothing when disabled (stderr is not a terminal and --progress was not given).
 class progress_bar {
 public:
@@ -29,7 +30,7 @@ public:
 
 private:
     void draw(std::size_t done, std::optional<std::size_t> total, std::size_t not_applied,
-              bool force);
+              std::size_t not_attempted, bool force);
 
     std::ostream& out_;
     bool enabled_;
@@ -39,12 +40,15 @@ private:
     std::size_t done_ = 0;
     std::optional<std::size_t> total_;
     std::size_t not_applied_ = 0;
+    std::size_t not_attempted_ = 0;
 };
 
 /// The progress line for `done` of `total` after `seconds`, e.g.
-/// "users 1234/10000 12% 850/s ETA 10s 3 failed" (the pure part of progress_bar).
+/// "users 1234/10000 12% 850/s ETA 10s 3 failed" (the pure part of progress_bar). The rate
+/// counts the items attempted (`done` minus `not_attempted`), and it and the ETA are left out
+/// while too little has run (see attempted_rate).
 std::string progress_line(const std::string& label, std::size_t done,
-                          std::optional<std::size_t> total, double seconds,
-                          std::size_t not_applied);
+                          std::optional<std::size_t> total, double seconds, std::size_t not_applied,
+                          std::size_t not_attempted = 0);
 
 } // namespace minapp::cli
