@@ -1,4 +1,5 @@
-// Lenient conversions of the API's JSON replies into the library's types.
+// Lenient conversions of the API's JSON replies into the library's types (read by the SAX
+// reply_reader, reply_reader.cpp), and the server's message in an error body.
 #pragma once
 
 #include <minapp/account.hpp>
