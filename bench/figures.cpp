@@ -10,7 +10,7 @@ std::string figures::serialize() const {
         << '\t' << seconds << '\t' << cpu_us << '\t' << p50_ms << '\t' << p99_ms << '\t'
         << peak_rss_kib << '\t' << connections << '\t' << handshakes << '\t' << target_rate << '\t'
         << rss_growth_kib << '\t' << rss_growth_second_half_kib << '\t' << unexpected_errors << '\t'
-        << counters_balance;
+        << counters_balance << '\t' << allocations;
     return out.str();
 }
 
@@ -22,7 +22,7 @@ figures figures::parse(const std::string& line) {
     in >> f.concurrency >> f.requests >> f.errors >> f.seconds >> f.cpu_us >> f.p50_ms >>
         f.p99_ms >> f.peak_rss_kib >> f.connections >> f.handshakes >> f.target_rate >>
         f.rss_growth_kib >> f.rss_growth_second_half_kib >> f.unexpected_errors >>
-        f.counters_balance;
+        f.counters_balance >> f.allocations;
     return f;
 }
 

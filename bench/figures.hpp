@@ -21,6 +21,9 @@ struct figures {
     std::uint64_t connections = 0; ///< Connections opened (whole run).
     std::uint64_t handshakes = 0;  ///< Full TLS handshakes (whole run).
     double target_rate = 0;        ///< update-many at a rate: the configured rate.
+    /// Heap allocations of this process over the timed phase; -1 where not counted (wrk, which
+    /// runs in a process of its own, or a sanitizer build).
+    std::int64_t allocations = -1;
     // Soak only.
     std::int64_t rss_growth_kib = 0; ///< RSS at the end minus RSS after the warm-up.
     /// The part of rss_growth_kib that came in the second half of the post-warm-up requests: a
@@ -32,6 +35,9 @@ struct figures {
     double per_second() const { return seconds > 0 ? static_cast<double>(requests) / seconds : 0; }
     double cpu_per_request_us() const {
         return requests > 0 ? cpu_us / static_cast<double>(requests) : 0;
+    }
+    double allocations_per_request() const {
+        return requests > 0 ? static_cast<double>(allocations) / static_cast<double>(requests) : 0;
     }
 
     /// One line of text (fields separated by tabs), to cross a pipe from a child process.

@@ -1,6 +1,7 @@
-// minapp-bench: throughput, latency, client CPU per request and memory of minapp::client against
-// the emulator in a separate process, beside a hand-written Beast floor and wrk measured in the
-// same invocation. Figures, never pass/fail (but a run with errors exits non-zero).
+// minapp-bench: throughput, latency, client CPU and heap allocations per request and memory of
+// minapp::client against the emulator in a separate process, beside a hand-written Beast floor
+// and wrk measured in the same invocation. Figures, never pass/fail (but a run with errors exits
+// non-zero).
 //
 //   minapp-bench [--quick] [--emulator PATH] [--only SCENARIO,...] [--no-wrk] [--requests N]
 //
@@ -86,8 +87,8 @@ void print_header() {
     std::cout << std::left << std::setw(17) << "scenario" << std::setw(8) << "impl" << std::right
               << std::setw(5) << "conc" << std::setw(10) << "requests" << std::setw(10) << "req/s"
               << std::setw(9) << "p50 ms" << std::setw(9) << "p99 ms" << std::setw(11)
-              << "cpu us/req" << std::setw(10) << "peak MiB" << std::setw(7) << "conns"
-              << std::setw(7) << "hshk" << std::setw(7) << "errors"
+              << "cpu us/req" << std::setw(11) << "allocs/req" << std::setw(10) << "peak MiB"
+              << std::setw(7) << "conns" << std::setw(7) << "hshk" << std::setw(7) << "errors"
               << "\n";
 }
 
@@ -96,10 +97,14 @@ void print(const figures& f) {
               << std::fixed << std::setw(5) << f.concurrency << std::setw(10) << f.requests
               << std::setw(10) << std::setprecision(0) << f.per_second() << std::setw(9)
               << std::setprecision(2) << f.p50_ms << std::setw(9) << f.p99_ms << std::setw(11)
-              << std::setprecision(1) << f.cpu_per_request_us() << std::setw(10)
-              << std::setprecision(1) << static_cast<double>(f.peak_rss_kib) / 1024.0
-              << std::setw(7) << f.connections << std::setw(7) << f.handshakes << std::setw(7)
-              << f.errors << "\n";
+              << std::setprecision(1) << f.cpu_per_request_us() << std::setw(11);
+    if (f.allocations < 0) {
+        std::cout << "-";
+    } else {
+        std::cout << f.allocations_per_request();
+    }
+    std::cout << std::setw(10) << static_cast<double>(f.peak_rss_kib) / 1024.0 << std::setw(7)
+              << f.connections << std::setw(7) << f.handshakes << std::setw(7) << f.errors << "\n";
 }
 
 std::string ratio(double a, double b) {

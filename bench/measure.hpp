@@ -16,6 +16,12 @@ std::size_t peak_rss_kib();
 /// Current resident set size, in KiB (VmRSS).
 std::size_t current_rss_kib();
 
+/// Heap allocations (successful malloc, calloc, realloc and aligned allocations, whoever made them:
+/// operator new, OpenSSL, libcurl) by this process so far; see alloc_count.cpp.
+std::uint64_t allocation_count() noexcept;
+/// False where the count stays at 0: under a sanitizer, which brings its own allocator.
+bool allocations_counted() noexcept;
+
 /// Pins the calling process (and the children it forks later) to one CPU; false if it cannot.
 bool pin_to_cpu(int cpu);
 

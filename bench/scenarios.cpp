@@ -57,17 +57,22 @@ asio::awaitable<void> all_of(std::size_t n,
     }
 }
 
-/// Measures the timed phase of a run: wall time and CPU from `start()` to `stop()`.
+/// Measures the timed phase of a run: wall time, CPU and heap allocations from `start()` to
+/// `stop()`.
 struct stopwatch {
     clock_type::time_point wall;
     std::chrono::microseconds cpu{};
+    std::uint64_t allocations = 0;
     void start() {
         wall = clock_type::now();
         cpu = cpu_time();
+        allocations = allocation_count();
     }
     void stop(figures& f) const {
+        const auto allocated = allocation_count() - allocations;
         f.seconds = std::chrono::duration<double>(clock_type::now() - wall).count();
         f.cpu_us = static_cast<double>((cpu_time() - cpu).count());
+        f.allocations = allocations_counted() ? static_cast<std::int64_t>(allocated) : -1;
     }
 };
 
