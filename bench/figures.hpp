@@ -9,7 +9,7 @@ namespace minapp::bench {
 
 struct figures {
     std::string scenario;
-    std::string impl; ///< "minapp", "floor" or "wrk"
+    std::string impl; ///< "minapp", "floor", "curl" or "wrk"
     std::size_t concurrency = 0;
     std::size_t requests = 0; ///< Requests (or items) in the timed phase.
     std::size_t errors = 0;

@@ -23,7 +23,7 @@ struct shared_run {
     std::size_t warming = 0; ///< Connections still in their warm-up.
     void (*timed_start)(void*) = nullptr;
     void* context = nullptr;
-    floor_result result;
+    reference_result result;
 };
 
 asio::awaitable<void> worker(asio::ssl::context& ctx, asio::ip::tcp::endpoint ep, std::string host,
@@ -64,10 +64,10 @@ asio::awaitable<void> worker(asio::ssl::context& ctx, asio::ip::tcp::endpoint ep
 
 } // namespace
 
-floor_result run_floor(const std::string& host, unsigned short port, const std::string& ca_file,
-                       const std::string& token, const std::string& target, std::size_t concurrency,
-                       std::size_t warmup, std::size_t requests, void (*timed_start)(void*),
-                       void* context) {
+reference_result run_floor(const std::string& host, unsigned short port, const std::string& ca_file,
+                           const std::string& token, const reference_request& request,
+                           std::size_t concurrency, std::size_t warmup, std::size_t requests,
+                           void (*timed_start)(void*), void* context) {
     asio::io_context ioc(1);
     asio::ssl::context ctx(asio::ssl::context::tls_client);
     ctx.set_verify_mode(asio::ssl::verify_peer);
@@ -77,8 +77,10 @@ floor_result run_floor(const std::string& host, unsigned short port, const std::
     run.warming = concurrency;
     run.timed_start = timed_start;
     run.context = context;
+    run.result.connections = concurrency;
     for (std::size_t c = 0; c < concurrency; ++c) {
         const std::size_t share = requests / concurrency + (c < requests % concurrency ? 1 : 0);
+        const auto& target = request.targets[c % request.targets.size()];
         asio::co_spawn(ioc, worker(ctx, ep, host, token, target, warmup, share, run),
                        [&run](std::exception_ptr e) {
                            if (e) {

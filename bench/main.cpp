@@ -1,12 +1,12 @@
 // minapp-bench: throughput, latency, client CPU and heap allocations per request and memory of
-// minapp::client against the emulator in a separate process, beside a hand-written Beast floor
-// and wrk measured in the same invocation. Figures, never pass/fail (but a run with errors exits
-// non-zero).
+// minapp::client against the emulator in a separate process, beside a hand-written Beast floor,
+// libcurl and wrk measured in the same invocation. Figures, never pass/fail (but a run with errors
+// exits non-zero).
 //
 //   minapp-bench [--quick] [--emulator PATH] [--only SCENARIO,...] [--no-wrk] [--requests N]
 //
-// Scenarios: get, page, list-all, update-many, reconnect, and soak (only with --only soak, or tiny
-// in --quick). --quick uses tiny sizes (the CI smoke).
+// Scenarios: get, page, list-all, update-many, reconnect, and soak (only with --only soak, or
+// tiny in --quick). --quick uses tiny sizes (the CI smoke).
 #include "measure.hpp"
 #include "scenarios.hpp"
 #include "server_process.hpp"
@@ -205,14 +205,23 @@ int main(int argc, char** argv) {
                 "/oserve/v2.2/miniapp/user_profile/" + std::to_string(ids.front()) + "/";
             print_header();
             if (wanted("get")) {
+                const reference_request get{{get_path}};
                 for (std::size_t c : {1, 16, 64}) {
                     const auto n = c == 1 ? z.get_requests / 4 : z.get_requests;
                     const auto ours =
                         record([&] { return minapp_get(t, ids.front(), c, z.get_warmup, n); });
-                    const auto base =
-                        record([&] { return floor_get(t, get_path, c, z.get_warmup, n, "get"); });
+                    const auto base = record(
+                        [&] { return reference_run(t, "floor", get, c, z.get_warmup, n, "get"); });
                     summary << "get c=" << c << ": cpu/request minapp/floor "
                             << ratio(ours.cpu_per_request_us(), base.cpu_per_request_us());
+                    figures curl;
+                    if (c == 16) {
+                        curl = record([&] {
+                            return reference_run(t, "curl", get, c, z.get_warmup, n, "get");
+                        });
+                        summary << ", minapp/curl "
+                                << ratio(ours.cpu_per_request_us(), curl.cpu_per_request_us());
+                    }
                     if (with_wrk && c == 16) {
                         const auto w =
                             record([&] { return wrk_get(t, get_path, c, z.wrk_seconds, "get"); });
@@ -220,17 +229,25 @@ int main(int argc, char** argv) {
                                 << ratio(ours.cpu_per_request_us(), w.cpu_per_request_us());
                     }
                     summary << "; req/s minapp/floor "
-                            << ratio(ours.per_second(), base.per_second()) << "\n";
+                            << ratio(ours.per_second(), base.per_second());
+                    if (c == 16) {
+                        summary << ", minapp/curl " << ratio(ours.per_second(), curl.per_second());
+                    }
+                    summary << "\n";
                 }
             }
             if (wanted("page")) {
-                const std::string page_path =
-                    "/oserve/v2.2/miniapp/user_profile/?order_by=id&limit=1000&offset=0";
+                const reference_request page{
+                    {"/oserve/v2.2/miniapp/user_profile/?order_by=id&limit=1000&offset=0"}};
                 const auto ours = record([&] { return minapp_page(t, 2, z.page_requests); });
-                const auto base =
-                    record([&] { return floor_get(t, page_path, 1, 2, z.page_requests, "page"); });
+                const auto base = record(
+                    [&] { return reference_run(t, "floor", page, 1, 2, z.page_requests, "page"); });
+                const auto curl = record(
+                    [&] { return reference_run(t, "curl", page, 1, 2, z.page_requests, "page"); });
                 summary << "page (1000 users): cpu/page minapp/floor "
-                        << ratio(ours.cpu_per_request_us(), base.cpu_per_request_us()) << "\n";
+                        << ratio(ours.cpu_per_request_us(), base.cpu_per_request_us())
+                        << ", minapp/curl "
+                        << ratio(ours.cpu_per_request_us(), curl.cpu_per_request_us()) << "\n";
             }
             if (wanted("update-many")) {
                 const auto free_run = record([&] { return minapp_update_many(t, ids, 0); });

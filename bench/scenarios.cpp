@@ -1,5 +1,6 @@
 #include "scenarios.hpp"
 
+#include "curl_client.hpp"
 #include "floor_client.hpp"
 #include "measure.hpp"
 
@@ -153,25 +154,31 @@ figures minapp_get(const target& t, std::int64_t id, std::size_t concurrency, st
     return f;
 }
 
-figures floor_get(const target& t, const std::string& path, std::size_t concurrency,
-                  std::size_t warmup, std::size_t requests, const std::string& scenario) {
+figures reference_run(const target& t, const std::string& impl, const reference_request& request,
+                      std::size_t concurrency, std::size_t warmup, std::size_t requests,
+                      const std::string& scenario) {
     figures f;
     f.scenario = scenario;
-    f.impl = "floor";
+    f.impl = impl;
     f.concurrency = concurrency;
+    const auto per_connection = std::max<std::size_t>(1, warmup / concurrency);
     stopwatch w;
-    auto r = run_floor(
-        t.host, t.port, t.ca_file, t.token, path, concurrency,
-        std::max<std::size_t>(1, warmup / concurrency), requests,
-        [](void* p) { static_cast<stopwatch*>(p)->start(); }, &w);
+    auto start = [](void* p) {
+        static_cast<stopwatch*>(p)->start();
+    };
+    auto r = impl == "curl" ? run_curl(t.url, t.ca_file, t.token, request, concurrency,
+                                       per_connection, requests, start, &w)
+                            : run_floor(t.host, t.port, t.ca_file, t.token, request, concurrency,
+                                        per_connection, requests, start, &w);
     w.stop(f);
     f.requests = r.requests;
     f.errors = r.errors;
     f.p50_ms = r.latency.quantile_ms(0.50);
     f.p99_ms = r.latency.quantile_ms(0.99);
     f.peak_rss_kib = peak_rss_kib();
-    f.connections = concurrency;
-    f.handshakes = concurrency;
+    f.connections = r.connections;
+    // Neither reference says whether it resumed a TLS session: count each connection as full.
+    f.handshakes = r.connections;
     return f;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "figures.hpp"
+#include "floor_client.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -26,9 +27,11 @@ std::vector<std::int64_t> first_ids(const target& t, std::size_t n);
 figures minapp_get(const target& t, std::int64_t id, std::size_t concurrency, std::size_t warmup,
                    std::size_t requests, const std::string& scenario = "get");
 
-/// The floor's loop over the same request.
-figures floor_get(const target& t, const std::string& path, std::size_t concurrency,
-                  std::size_t warmup, std::size_t requests, const std::string& scenario);
+/// A reference client, `impl` "floor" (floor_client.hpp) or "curl" (curl_client.hpp), repeating
+/// `request`: `warmup` requests in total, then `requests` measured.
+figures reference_run(const target& t, const std::string& impl, const reference_request& request,
+                      std::size_t concurrency, std::size_t warmup, std::size_t requests,
+                      const std::string& scenario);
 
 /// 1000-user pages into typed users, `requests` of them after `warmup`, one at a time.
 figures minapp_page(const target& t, std::size_t warmup, std::size_t requests);
