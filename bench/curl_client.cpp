@@ -31,6 +31,7 @@ struct transfer {
     std::size_t count = 0; ///< Measured requests.
     std::size_t done = 0;  ///< Requests completed, the warm-up included.
     std::string body;      ///< The reply being received.
+    std::string put_body;  ///< libcurl sends CURLOPT_POSTFIELDS from here without copying it.
     std::chrono::steady_clock::time_point start;
     latencies latency;
 };
@@ -76,8 +77,13 @@ reference_result run_curl(const std::string& url, const std::string& ca_file,
     if (s.multi == nullptr) {
         throw std::runtime_error("curl: multi init failed");
     }
-    // What the floor sends: Host and Authorization, no Accept.
+    // What the floor sends: Host, Authorization (and a PUT's Content-Type), no Accept.
     std::vector<std::string> lines{"Authorization: Bearer " + token, "Accept:"};
+    if (request.put) {
+        lines.emplace_back("Content-Type: application/json");
+        // Never an Expect: 100-continue round trip, whatever the body's size: the floor has none.
+        lines.emplace_back("Expect:");
+    }
     for (const auto& line : lines) {
         auto* more = curl_slist_append(s.headers, line.c_str());
         if (more == nullptr) {
@@ -110,6 +116,9 @@ reference_result run_curl(const std::string& url, const std::string& ca_file,
         check(curl_easy_setopt(t.easy, CURLOPT_WRITEDATA, static_cast<void*>(&t.body)),
               "write data");
         check(curl_easy_setopt(t.easy, CURLOPT_PRIVATE, static_cast<void*>(&t)), "private");
+        if (request.put) {
+            check(curl_easy_setopt(t.easy, CURLOPT_CUSTOMREQUEST, "PUT"), "method");
+        }
     }
 
     reference_result result;
@@ -122,6 +131,13 @@ reference_result run_curl(const std::string& url, const std::string& ca_file,
     };
     auto begin = [&](transfer& t) {
         t.body.clear();
+        if (request.put) {
+            t.put_body = "{\"score\":" + std::to_string(t.done) + "}";
+            check(curl_easy_setopt(t.easy, CURLOPT_POSTFIELDS, t.put_body.c_str()), "body");
+            check(curl_easy_setopt(t.easy, CURLOPT_POSTFIELDSIZE,
+                                   static_cast<long>(t.put_body.size())),
+                  "body size");
+        }
         t.start = std::chrono::steady_clock::now();
         check(curl_multi_add_handle(s.multi, t.easy), "add handle");
         ++active;

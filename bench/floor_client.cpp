@@ -27,7 +27,7 @@ struct shared_run {
 };
 
 asio::awaitable<void> worker(asio::ssl::context& ctx, asio::ip::tcp::endpoint ep, std::string host,
-                             std::string token, std::string target, std::size_t warmup,
+                             std::string token, bool put, std::string target, std::size_t warmup,
                              std::size_t count, shared_run& run) {
     beast::ssl_stream<beast::tcp_stream> stream(co_await asio::this_coro::executor, ctx);
     stream.set_verify_callback(asio::ssl::host_name_verification(host));
@@ -37,6 +37,11 @@ asio::awaitable<void> worker(asio::ssl::context& ctx, asio::ip::tcp::endpoint ep
     req.set(http::field::host, host);
     req.set(http::field::authorization, "Bearer " + token);
     req.keep_alive(true);
+    http::request<http::string_body> put_req{http::verb::put, target, 11};
+    put_req.set(http::field::host, host);
+    put_req.set(http::field::authorization, "Bearer " + token);
+    put_req.set(http::field::content_type, "application/json");
+    put_req.keep_alive(true);
     beast::flat_buffer buffer;
     latencies mine;
     mine.reserve(count);
@@ -45,7 +50,13 @@ asio::awaitable<void> worker(asio::ssl::context& ctx, asio::ip::tcp::endpoint ep
             run.timed_start(run.context);
         }
         const auto start = std::chrono::steady_clock::now();
-        co_await http::async_write(stream, req, asio::use_awaitable);
+        if (put) {
+            put_req.body() = "{\"score\":" + std::to_string(i) + "}";
+            put_req.prepare_payload();
+            co_await http::async_write(stream, put_req, asio::use_awaitable);
+        } else {
+            co_await http::async_write(stream, req, asio::use_awaitable);
+        }
         http::response<http::string_body> res;
         co_await http::async_read(stream, buffer, res, asio::use_awaitable);
         boost::system::error_code ec;
@@ -81,7 +92,7 @@ reference_result run_floor(const std::string& host, unsigned short port, const s
     for (std::size_t c = 0; c < concurrency; ++c) {
         const std::size_t share = requests / concurrency + (c < requests % concurrency ? 1 : 0);
         const auto& target = request.targets[c % request.targets.size()];
-        asio::co_spawn(ioc, worker(ctx, ep, host, token, target, warmup, share, run),
+        asio::co_spawn(ioc, worker(ctx, ep, host, token, request.put, target, warmup, share, run),
                        [&run](std::exception_ptr e) {
                            if (e) {
                                ++run.result.errors;

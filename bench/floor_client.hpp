@@ -16,6 +16,7 @@ namespace minapp::bench {
 struct reference_request {
     /// Connection c sends to `targets[c % targets.size()]`.
     std::vector<std::string> targets;
+    bool put = false; ///< A PUT of `{"score":N}` (application/json) instead of a GET.
 };
 
 /// What one reference run did.
@@ -30,7 +31,7 @@ struct reference_result {
 /// Sends `warmup` requests per connection, then `requests` in total over `concurrency`
 /// connections to host:port (TLS, verified against `ca_file`); calls `timed_start` once every
 /// connection has finished its share of the warm-up, so that CPU and time can be measured from
-/// there.
+/// there. A PUT's N is the request's number on its connection.
 reference_result run_floor(const std::string& host, unsigned short port, const std::string& ca_file,
                            const std::string& token, const reference_request& request,
                            std::size_t concurrency, std::size_t warmup, std::size_t requests,

@@ -5,7 +5,7 @@
 //
 //   minapp-bench [--quick] [--emulator PATH] [--only SCENARIO,...] [--no-wrk] [--requests N]
 //
-// Scenarios: get, page, list-all, update-many, reconnect, and soak (only with --only soak, or
+// Scenarios: get, put, page, list-all, update-many, reconnect, and soak (only with --only soak, or
 // tiny in --quick). --quick uses tiny sizes (the CI smoke).
 #include "measure.hpp"
 #include "scenarios.hpp"
@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
         } else {
             std::cerr
                 << "usage: minapp-bench [--quick] [--emulator PATH] [--only "
-                   "get,page,list-all,update-many,reconnect,soak] [--no-wrk] [--requests N]\n";
+                   "get,put,page,list-all,update-many,reconnect,soak] [--no-wrk] [--requests N]\n";
             return 2;
         }
     }
@@ -196,7 +196,7 @@ int main(int argc, char** argv) {
     std::ostringstream summary;
 
     try {
-        if (wanted("get") || wanted("page") || wanted("update-many")) {
+        if (wanted("get") || wanted("put") || wanted("page") || wanted("update-many")) {
             server_process server(emulator, {"--users", std::to_string(z.users), "--token", token},
                                   server_cpu);
             const target t{server.url(), server.host(), server.port(), server.ca_file(), token};
@@ -248,6 +248,30 @@ int main(int argc, char** argv) {
                         << ratio(ours.cpu_per_request_us(), base.cpu_per_request_us())
                         << ", minapp/curl "
                         << ratio(ours.cpu_per_request_us(), curl.cpu_per_request_us()) << "\n";
+            }
+            // After page, so that page reads the users that earlier results read (put changes 16
+            // of them).
+            if (wanted("put")) {
+                const std::size_t c = 16;
+                reference_request put{{}, true};
+                for (std::size_t w = 0; w < c; ++w) {
+                    put.targets.push_back("/oserve/v2.6/miniapp/user_profile/" +
+                                          std::to_string(ids[w % ids.size()]) + "/");
+                }
+                const auto ours =
+                    record([&] { return minapp_put(t, ids, c, z.get_warmup, z.get_requests); });
+                const auto base = record([&] {
+                    return reference_run(t, "floor", put, c, z.get_warmup, z.get_requests, "put");
+                });
+                const auto curl = record([&] {
+                    return reference_run(t, "curl", put, c, z.get_warmup, z.get_requests, "put");
+                });
+                summary << "put c=" << c << ": cpu/request minapp/floor "
+                        << ratio(ours.cpu_per_request_us(), base.cpu_per_request_us())
+                        << ", minapp/curl "
+                        << ratio(ours.cpu_per_request_us(), curl.cpu_per_request_us())
+                        << "; req/s minapp/floor " << ratio(ours.per_second(), base.per_second())
+                        << ", minapp/curl " << ratio(ours.per_second(), curl.per_second()) << "\n";
             }
             if (wanted("update-many")) {
                 const auto free_run = record([&] { return minapp_update_many(t, ids, 0); });

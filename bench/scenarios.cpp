@@ -154,6 +154,40 @@ figures minapp_get(const target& t, std::int64_t id, std::size_t concurrency, st
     return f;
 }
 
+figures minapp_put(const target& t, const std::vector<std::int64_t>& ids, std::size_t concurrency,
+                   std::size_t warmup, std::size_t requests) {
+    figures f;
+    f.scenario = "put";
+    f.impl = "minapp";
+    f.concurrency = concurrency;
+    latencies lat;
+    lat.reserve(requests);
+    run_client(options_for(t, concurrency), [&](minapp::client& c) -> asio::awaitable<void> {
+        auto loop = [&](std::size_t share, bool timed) {
+            return [&c, &f, &lat, &ids, share, timed](std::size_t worker) -> asio::awaitable<void> {
+                const auto id = ids[worker % ids.size()];
+                for (std::size_t i = 0; i < share; ++i) {
+                    const auto start = clock_type::now();
+                    auto user = co_await c.update_user(
+                        id, minapp::update().set("score", static_cast<std::int64_t>(i)));
+                    if (timed) {
+                        lat.add(clock_type::now() - start);
+                        f.errors += user ? 0 : 1;
+                    }
+                }
+            };
+        };
+        co_await all_of(concurrency, loop(std::max<std::size_t>(1, warmup / concurrency), false));
+        stopwatch w;
+        w.start();
+        co_await all_of(concurrency, loop(requests / concurrency, true));
+        w.stop(f);
+        f.requests = lat.size();
+        finish(f, c, lat);
+    });
+    return f;
+}
+
 figures reference_run(const target& t, const std::string& impl, const reference_request& request,
                       std::size_t concurrency, std::size_t warmup, std::size_t requests,
                       const std::string& scenario) {

@@ -27,6 +27,11 @@ std::vector<std::int64_t> first_ids(const target& t, std::size_t n);
 figures minapp_get(const target& t, std::int64_t id, std::size_t concurrency, std::size_t warmup,
                    std::size_t requests, const std::string& scenario = "get");
 
+/// update_user(id, update().set("score", i)) at `concurrency`, worker w updating
+/// `ids[w % ids.size()]`: `warmup` requests, then `requests` measured.
+figures minapp_put(const target& t, const std::vector<std::int64_t>& ids, std::size_t concurrency,
+                   std::size_t warmup, std::size_t requests);
+
 /// A reference client, `impl` "floor" (floor_client.hpp) or "curl" (curl_client.hpp), repeating
 /// `request`: `warmup` requests in total, then `requests` measured.
 figures reference_run(const target& t, const std::string& impl, const reference_request& request,
