@@ -18,7 +18,9 @@ run() { # $1 = requests, $2 = output dir
     --emulator "$build/src/emulator/server/minapp-emulator" >"$2/table.txt" 2>"$2/valgrind.txt"
   # One line per measured run, in run order: "scenario impl conc requests instructions".
   local files
-  files=$(ls "$2"/cg.* | sort -t. -k2 -n | tail -n +2) # the first pid is the parent
+  # In numeric pid order (the last dot-separated field: mktemp's directory name has a dot too);
+  # the first pid is the parent.
+  files=$(ls "$2"/cg.* | awk -F. '{print $NF, $0}' | sort -n | cut -d' ' -f2- | tail -n +2)
   paste <(awk '$2=="minapp"||$2=="floor"{print $1, $2, $3, $4}' "$2/table.txt") \
         <(for f in $files; do awk '/^summary:/{print $2}' "$f"; done)
 }
