@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Instructions per request (valgrind --tool=callgrind), stable where wall and CPU time are not.
-# Runs the get and page scenarios twice under callgrind with N1 and N2 measured requests; each
-# run's instructions per request is (I(N2) - I(N1)) / (requests(N2) - requests(N1)), so set-up
-# (TLS contexts, handshakes, warm-up) cancels out.
+# Runs the get, put and page scenarios (minapp, the floor and curl) twice under callgrind with N1
+# and N2 measured requests; each run's instructions per request is
+# (I(N2) - I(N1)) / (requests(N2) - requests(N1)), so set-up (TLS contexts, handshakes, warm-up)
+# cancels out.
 #   bench/callgrind.sh BUILD_DIR [N1 N2]      (default 200 1200; needs valgrind)
 set -euo pipefail
 build=${1:?usage: bench/callgrind.sh BUILD_DIR [N1 N2]}
@@ -14,14 +15,14 @@ trap 'rm -rf "$work"' EXIT
 run() { # $1 = requests, $2 = output dir
   mkdir -p "$2"
   valgrind --tool=callgrind --callgrind-out-file="$2/cg.%p" \
-    "$build/bench/minapp-bench" --quick --no-wrk --only get,page --requests "$1" \
+    "$build/bench/minapp-bench" --quick --no-wrk --only get,put,page --requests "$1" \
     --emulator "$build/src/emulator/server/minapp-emulator" >"$2/table.txt" 2>"$2/valgrind.txt"
   # One line per measured run, in run order: "scenario impl conc requests instructions".
   local files
   # In numeric pid order (the last dot-separated field: mktemp's directory name has a dot too);
   # the first pid is the parent.
   files=$(ls "$2"/cg.* | awk -F. '{print $NF, $0}' | sort -n | cut -d' ' -f2- | tail -n +2)
-  paste <(awk '$2=="minapp"||$2=="floor"{print $1, $2, $3, $4}' "$2/table.txt") \
+  paste <(awk '$2=="minapp"||$2=="floor"||$2=="curl"{print $1, $2, $3, $4}' "$2/table.txt") \
         <(for f in $files; do awk '/^summary:/{print $2}' "$f"; done)
 }
 
