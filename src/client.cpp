@@ -37,6 +37,12 @@ std::string item_path(const char* collection, std::int64_t id) {
     return collection + std::to_string(id) + "/";
 }
 
+// The awaitable of a call refused before anything is sent.
+template <class T>
+asio::awaitable<result<T>> refuse(failure f) {
+    co_return f;
+}
+
 } // namespace
 
 std::optional<failure> detail::check_update(const update& change, bool allow_builtin) {
@@ -56,26 +62,7 @@ std::optional<failure> detail::check_update(const update& change, bool allow_bui
     return std::nullopt;
 }
 
-namespace {
-
-template <class T>
-result<T> reshape(detail::parsed<T> parsed, const detail::reply& r, const char* method,
-                  std::string path) {
-    if (parsed) {
-        return std::move(*parsed);
-    }
-    // The request was answered (and a write applied): only its body could not be read.
-    failure f(error::malformed_response);
-    f.diagnostics.method = method;
-    f.diagnostics.path = std::move(path);
-    f.diagnostics.http_status = r.status;
-    f.diagnostics.request_sent = true;
-    f.diagnostics.attempts = r.attempts;
-    f.diagnostics.detail = parsed.error().message;
-    return f;
-}
-
-} // namespace
+namespace {} // namespace
 
 bool is_builtin_user_field(std::string_view name) noexcept {
     static constexpr std::string_view builtins[] = {
@@ -99,32 +86,23 @@ using impl_ptr = std::shared_ptr<detail::client_impl>;
 
 asio::awaitable<result<user_profile>> get_user(impl_ptr c, std::int64_t id) {
     if (auto bad = check_id(id)) {
-        co_return *bad;
+        return refuse<user_profile>(*bad);
     }
     call_spec spec{http::method::get, item_path(v22_profiles, id), {}, {}, true};
-    const auto path = spec.path;
-    auto body = co_await detail::client_impl::call(std::move(c), std::move(spec));
-    if (!body) {
-        co_return body.error();
-    }
-    co_return reshape(detail::parse_user(body->body), *body, "GET", path);
+    return detail::client_impl::call<user_profile>(std::move(c), std::move(spec));
 }
 
 asio::awaitable<result<user_page>> list_users_page(impl_ptr c, user_query query) {
     auto spec = detail::page_request(query, query.start());
     if (!spec) {
-        co_return spec.error();
+        return refuse<user_page>(spec.error());
     }
-    auto body = co_await detail::client_impl::call(std::move(c), std::move(*spec));
-    if (!body) {
-        co_return body.error();
-    }
-    co_return reshape(detail::parse_user_page(body->body), *body, "GET", v22_profiles);
+    return detail::client_impl::call<user_page>(std::move(c), std::move(*spec));
 }
 
 asio::awaitable<result<std::int64_t>> count_users(impl_ptr c, where filter) {
     if (!filter.problem().empty()) {
-        co_return invalid_argument(filter.problem()); // "where: ..."
+        return refuse<std::int64_t>(invalid_argument(filter.problem())); // "where: ..."
     }
     detail::query_string qs;
     if (!filter.matches_all()) {
@@ -133,55 +111,42 @@ asio::awaitable<result<std::int64_t>> count_users(impl_ptr c, where filter) {
     qs.add("limit", std::int64_t{1});
     qs.add("return_total_count", std::int64_t{1});
     call_spec spec{http::method::get, v22_profiles, qs.str(), {}, true};
-    auto body = co_await detail::client_impl::call(std::move(c), std::move(spec));
-    if (!body) {
-        co_return body.error();
-    }
-    co_return reshape(detail::parse_total_count(body->body), *body, "GET", v22_profiles);
+    return detail::client_impl::call<std::int64_t>(std::move(c), std::move(spec));
 }
 
 asio::awaitable<result<account_info>> update_account(impl_ptr c, std::int64_t id,
                                                      account_update change) {
     if (auto bad = check_id(id)) {
-        co_return *bad;
+        return refuse<account_info>(*bad);
     }
     if (auto problem = change.problem(); !problem.empty()) {
-        co_return invalid_argument("account update: " + problem);
+        return refuse<account_info>(invalid_argument("account update: " + problem));
     }
     call_spec spec{http::method::put,
                    item_path(v21_account, id),
                    {},
                    boost::json::serialize(change.document()),
                    true};
-    const auto path = spec.path;
-    auto body = co_await detail::client_impl::call(std::move(c), std::move(spec));
-    if (!body) {
-        co_return body.error();
-    }
-    co_return reshape(detail::parse_account(body->body), *body, "PUT", path);
+    return detail::client_impl::call<account_info>(std::move(c), std::move(spec));
 }
 
 asio::awaitable<result<user_v1>> get_user_v1(impl_ptr c, std::int64_t user_id) {
     if (auto bad = check_id(user_id)) {
-        co_return *bad;
+        return refuse<user_v1>(*bad);
     }
     detail::query_string qs;
     qs.add("user_id", user_id);
     call_spec spec{http::method::get, v1_profiles, qs.str(), {}, true};
-    auto body = co_await detail::client_impl::call(std::move(c), std::move(spec));
-    if (!body) {
-        co_return body.error();
-    }
-    co_return reshape(detail::parse_v1_user(body->body), *body, "GET", v1_profiles);
+    return detail::client_impl::call<user_v1>(std::move(c), std::move(spec));
 }
 
 asio::awaitable<result<basic_page<user_v1>>> list_users_v1(impl_ptr c, v1_filter filter) {
     if (filter.limit() < 1 || filter.limit() > 1000) {
-        co_return invalid_argument("limit must be within 1..1000, got " +
-                                   std::to_string(filter.limit()));
+        return refuse<basic_page<user_v1>>(invalid_argument("limit must be within 1..1000, got " +
+                                                            std::to_string(filter.limit())));
     }
     if (filter.offset() < 0) {
-        co_return invalid_argument("offset must not be negative");
+        return refuse<basic_page<user_v1>>(invalid_argument("offset must not be negative"));
     }
     detail::query_string qs;
     auto add = [&qs](const char* name, const auto& value) {
@@ -203,7 +168,10 @@ asio::awaitable<result<basic_page<user_v1>>> list_users_v1(impl_ptr c, v1_filter
     if (!filter.group_in().empty()) {
         std::string groups;
         for (auto g : filter.group_in()) {
-            groups += (groups.empty() ? "" : ",") + std::to_string(g);
+            if (!groups.empty()) {
+                groups += ',';
+            }
+            groups += std::to_string(g);
         }
         qs.add("group__in", groups);
     }
@@ -218,61 +186,44 @@ asio::awaitable<result<basic_page<user_v1>>> list_users_v1(impl_ptr c, v1_filter
         qs.add("order_by", "-created_at");
     }
     call_spec spec{http::method::get, v1_profiles, qs.str(), {}, true};
-    auto body = co_await detail::client_impl::call(std::move(c), std::move(spec));
-    if (!body) {
-        co_return body.error();
-    }
-    co_return reshape(detail::parse_v1_page(body->body), *body, "GET", v1_profiles);
+    return detail::client_impl::call<basic_page<user_v1>>(std::move(c), std::move(spec));
 }
 
 asio::awaitable<result<user_profile>> get_user_info_v1(impl_ptr c, std::int64_t id) {
     if (auto bad = check_id(id)) {
-        co_return *bad;
+        return refuse<user_profile>(*bad);
     }
     call_spec spec{http::method::get, item_path(v1_info, id), {}, {}, true};
-    const auto path = spec.path;
-    auto body = co_await detail::client_impl::call(std::move(c), std::move(spec));
-    if (!body) {
-        co_return body.error();
-    }
-    co_return reshape(detail::parse_user(body->body), *body, "GET", path);
+    return detail::client_impl::call<user_profile>(std::move(c), std::move(spec));
 }
 
 asio::awaitable<result<user_page>> list_user_info_v1(impl_ptr c, std::int64_t limit,
                                                      std::int64_t offset) {
     if (limit < 1 || limit > 1000) {
-        co_return invalid_argument("limit must be within 1..1000, got " + std::to_string(limit));
+        return refuse<user_page>(
+            invalid_argument("limit must be within 1..1000, got " + std::to_string(limit)));
     }
     if (offset < 0) {
-        co_return invalid_argument("offset must not be negative");
+        return refuse<user_page>(invalid_argument("offset must not be negative"));
     }
     detail::query_string qs;
     qs.add("limit", limit);
     qs.add("offset", offset);
     call_spec spec{http::method::get, v1_info, qs.str(), {}, true};
-    auto body = co_await detail::client_impl::call(std::move(c), std::move(spec));
-    if (!body) {
-        co_return body.error();
-    }
-    co_return reshape(detail::parse_user_page(body->body), *body, "GET", v1_info);
+    return detail::client_impl::call<user_page>(std::move(c), std::move(spec));
 }
 
 asio::awaitable<result<user_profile>> update_user_info_v1(impl_ptr c, std::int64_t id,
                                                           update change) {
     if (auto bad = check_id(id)) {
-        co_return *bad;
+        return refuse<user_profile>(*bad);
     }
     if (auto bad = detail::check_update(change, c->options().allow_builtin_field_updates())) {
-        co_return *bad;
+        return refuse<user_profile>(*bad);
     }
     call_spec spec{
         http::method::put, item_path(v1_info, id), {}, change.to_json(), change.idempotent()};
-    const auto path = spec.path;
-    auto body = co_await detail::client_impl::call(std::move(c), std::move(spec));
-    if (!body) {
-        co_return body.error();
-    }
-    co_return reshape(detail::parse_user(body->body), *body, "PUT", path);
+    return detail::client_impl::call<user_profile>(std::move(c), std::move(spec));
 }
 
 } // namespace
@@ -280,35 +231,30 @@ asio::awaitable<result<user_profile>> update_user_info_v1(impl_ptr c, std::int64
 asio::awaitable<result<user_profile>> detail::update_user(impl_ptr c, std::int64_t id,
                                                           update change) {
     if (auto bad = check_id(id)) {
-        co_return *bad;
+        return refuse<user_profile>(*bad);
     }
     if (auto bad = check_update(change, c->options().allow_builtin_field_updates())) {
-        co_return *bad;
+        return refuse<user_profile>(*bad);
     }
     call_spec spec{
         http::method::put, item_path(v26_profiles, id), {}, change.to_json(), change.idempotent()};
-    const auto path = spec.path;
-    auto body = co_await client_impl::call(std::move(c), std::move(spec));
-    if (!body) {
-        co_return body.error();
-    }
-    co_return reshape(parse_user(body->body), *body, "PUT", path);
+    return client_impl::call<user_profile>(std::move(c), std::move(spec));
 }
 
 asio::awaitable<result<batch_update_result>>
 detail::update_users_batch(impl_ptr c, where filter, update change, batch_slice slice) {
     if (!filter.problem().empty()) {
-        co_return invalid_argument(filter.problem());
+        return refuse<batch_update_result>(invalid_argument(filter.problem()));
     }
     if (auto bad = check_update(change, c->options().allow_builtin_field_updates())) {
-        co_return *bad;
+        return refuse<batch_update_result>(*bad);
     }
     if (slice.limit < 1 || slice.limit > 1000) {
-        co_return invalid_argument("batch limit must be within 1..1000, got " +
-                                   std::to_string(slice.limit));
+        return refuse<batch_update_result>(invalid_argument(
+            "batch limit must be within 1..1000, got " + std::to_string(slice.limit)));
     }
     if (slice.offset < 0) {
-        co_return invalid_argument("batch offset must not be negative");
+        return refuse<batch_update_result>(invalid_argument("batch offset must not be negative"));
     }
     query_string qs;
     if (!filter.matches_all()) {
@@ -321,11 +267,7 @@ detail::update_users_batch(impl_ptr c, where filter, update change, batch_slice 
     }
     call_spec spec{http::method::put, v26_profiles, qs.str(), change.to_json(),
                    change.idempotent()};
-    auto body = co_await client_impl::call(std::move(c), std::move(spec));
-    if (!body) {
-        co_return body.error();
-    }
-    co_return reshape(parse_batch_update(body->body), *body, "PUT", v26_profiles);
+    return client_impl::call<batch_update_result>(std::move(c), std::move(spec));
 }
 
 client::client(const asio::any_io_executor& executor, client_options options)

@@ -1,10 +1,14 @@
 #include <minapp/rate_limiter.hpp>
 
+#include "detail/limiter_access.hpp"
+#include "detail/tokens.hpp"
+
 #include <minapp/detail/gcra.hpp>
 #include <minapp/error.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -193,6 +197,71 @@ void rate_limiter::on_success() {
 double rate_limiter::effective_rate() const {
     std::lock_guard lock(impl_->mutex);
     return impl_->sched.effective_rate();
+}
+
+void detail::limiter_stop::stop() noexcept {
+    auto& state = *limiter_.impl_;
+    std::lock_guard lock(state.mutex);
+    stopped_ = true;
+    if (timer_ != nullptr) {
+        timer_->cancel();
+    }
+}
+
+detail::limiter_access::reservation detail::limiter_access::reserve(rate_limiter& limiter) {
+    auto& state = *limiter.impl_;
+    reservation out;
+    out.arrived = clock::now();
+    std::lock_guard lock(state.mutex);
+    const auto r = state.sched.reserve(out.arrived);
+    out.granted = !r.pending;
+    out.id = r.id;
+    if (out.granted) {
+        ++state.counters.granted;
+    }
+    return out;
+}
+
+void detail::limiter_access::give_back(rate_limiter& limiter, const reservation& r) {
+    auto& state = *limiter.impl_;
+    std::lock_guard lock(state.mutex);
+    state.wake(state.sched.cancel(r.id).wake);
+    ++state.counters.cancelled;
+}
+
+asio::awaitable<boost::system::error_code> detail::limiter_access::wait(rate_limiter& limiter,
+                                                                        reservation r,
+                                                                        limiter_stop& stop,
+                                                                        rearm_hook rearm) {
+    const std::shared_ptr<rate_limiter::impl> state = limiter.impl_;
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    rate_limiter::impl::sleeper self(state, r.id, timer);
+    // As in acquire(): armed under the mutex, and so is stop(), so no wake-up is lost.
+    const auto initiate = [&state, &timer, &stop, id = r.id](auto handler) {
+        std::lock_guard lock(state->mutex);
+        stop.timer_ = &timer;
+        if (stop.stopped_) {
+            timer.expires_at(clock::time_point::min());
+        } else if (const auto at = state->sched.arm(id)) {
+            timer.expires_at(*at);
+        }
+        timer.async_wait(std::move(handler));
+    };
+    auto token = internal_op();
+    for (;;) {
+        rearm();
+        co_await asio::async_initiate<decltype(token), void(boost::system::error_code)>(initiate,
+                                                                                        token);
+        std::lock_guard lock(state->mutex);
+        stop.timer_ = nullptr;
+        if (stop.stopped_) {
+            self.cancel();
+            co_return error::cancelled;
+        }
+        if (self.try_grant(clock::now(), r.arrived)) {
+            co_return boost::system::error_code{};
+        }
+    }
 }
 
 const rate_limit& rate_limiter::limit() const noexcept {

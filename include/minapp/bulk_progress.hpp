@@ -10,7 +10,7 @@ namespace minapp {
 /// Where a bulk operation stands. Counts are of items (`update_users`) or users
 /// (`update_where`) with a final outcome.
 struct bulk_progress {
-    std::size_t done = 0;             ///< Accounted for so far (the sum of the four below).
+    std::size_t done = 0;               ///< Accounted for so far (the sum of the four below).
     std::optional<std::size_t> total{}; ///< The whole input, when known in advance.
     std::size_t succeeded = 0;
     std::size_t failed = 0;

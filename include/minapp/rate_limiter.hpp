@@ -10,6 +10,11 @@
 
 namespace minapp {
 
+namespace detail {
+struct limiter_access;
+class limiter_stop;
+} // namespace detail
+
 /// How fast requests may go. A value type; `rate_limiter` checks it at construction.
 ///
 /// `per_second` and `burst` define a GCRA (generic cell rate algorithm): requests are spaced
@@ -106,6 +111,8 @@ public:
     rate_limiter_stats stats() const;
 
 private:
+    friend struct detail::limiter_access;
+    friend class detail::limiter_stop;
     struct impl;
     std::shared_ptr<impl> impl_;
 };

@@ -15,6 +15,13 @@
 
 namespace minapp {
 
+/// Whether the server may have applied a write whose call failed.
+enum class write_applied {
+    no,    ///< Not applied: refused, never sent, or a read.
+    maybe, ///< May or may not have been applied (error::outcome_unknown): its answer was lost.
+    yes,   ///< Applied (a 2xx came back) but its body could not be read.
+};
+
 /// What is known about a failed call. Never contains the access token or other header values.
 struct diagnostics {
     diagnostics() = default;
@@ -26,6 +33,7 @@ struct diagnostics {
     std::string path;           ///< Request path (without the query string).
     std::string detail;         ///< Transport or validation detail (e.g. TLS verify reason).
     bool request_sent = false;  ///< Whether the request may have reached the server.
+    write_applied applied = write_applied::no; ///< The verdict on a write (see write_applied).
     int attempts = 0; ///< Requests sent for this call: retries and the pool's transparent
                       ///< re-send after a stale keep-alive connection included.
 

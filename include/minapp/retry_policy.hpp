@@ -8,10 +8,10 @@ namespace minapp {
 
 /// Retry settings of a client. Retried by default: failures before the request was written,
 /// 429 (always: the server did not apply it), 502/503/504 and timeouts or dropped connections of
-/// idempotent requests, and 500 for reads (GET) only. A non-idempotent request (atomic update) that may have reached the
-/// server is never re-sent: it fails with `error::outcome_unknown`. An idempotent write that is
-/// retried after a lost answer and then fails also ends with `error::outcome_unknown`, since the
-/// lost attempt may have been applied.
+/// idempotent requests, and 500 for reads (GET) only. A non-idempotent request (atomic update) that
+/// may have reached the server is never re-sent: it fails with `error::outcome_unknown`. An
+/// idempotent write that is retried after a lost answer and then fails also ends with
+/// `error::outcome_unknown`, since the lost attempt may have been applied.
 struct retry_policy {
     /// Attempts per call, the first included (1 disables retries).
     int max_attempts = 4;

@@ -14,9 +14,9 @@ namespace minapp {
 /// built from `user_query::resume(cursor)` continues without skipping or repeating a page.
 /// (A plain struct: it is trivially destructible, so g++ 12 handles it inline.)
 struct list_cursor {
-    std::int64_t offset = 0;              ///< Offset mode: offset of the next page.
+    std::int64_t offset = 0;                ///< Offset mode: offset of the next page.
     std::optional<std::int64_t> after_id{}; ///< Keyset mode: continue with ids above this one.
-    std::int64_t delivered = 0;           ///< Users delivered so far (for `max_items`).
+    std::int64_t delivered = 0;             ///< Users delivered so far (for `max_items`).
 
     friend bool operator==(const list_cursor&, const list_cursor&) = default;
 };

@@ -1,18 +1,18 @@
 #include "client_impl.hpp"
 
+#include "../detail/limiter_access.hpp"
 #include "../http/pool_access.hpp"
+#include "../http/request_serialiser.hpp"
+#include "../http/request_validation.hpp"
+#include "call_fsm.hpp"
 #include "json_reply.hpp"
-#include "retry_decisions.hpp"
 
 #include <minapp/client.hpp>
 #include <minapp/error.hpp>
 
-#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/cancellation_type.hpp>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 namespace minapp::detail {
 
@@ -35,12 +35,6 @@ http::origin checked_origin(const std::string& base_url) {
     return *origin;
 }
 
-bool ambiguous_transport_failure(const boost::system::error_code& ec) {
-    return ec == error::connection_closed || ec == error::connection_reset ||
-           ec == error::request_timeout || ec == error::protocol_error || ec == error::cancelled ||
-           ec == error::body_limit_exceeded || ec == error::header_limit_exceeded;
-}
-
 // A server that echoes the token in an error body must not make it reach diagnostics. Redacted
 // before server_message() truncates, so that no prefix of it survives either.
 std::string redacted(std::string body, const std::string& token) {
@@ -53,15 +47,27 @@ std::string redacted(std::string body, const std::string& token) {
     return body;
 }
 
-std::string joined(const std::string& first, const std::string& second) {
-    if (second.empty()) {
-        return first;
-    }
-    return first + " (" + second + ")";
-}
-
 bool cancelled(const asio::cancellation_state& state) {
     return state.cancelled() != asio::cancellation_type::none;
+}
+
+// What a call writes before its body: the request line, the client's header block, and the
+// body's fields.
+struct call_head {
+    const call_spec* spec;
+    const std::string* block;
+};
+
+void write_call_head(const void* context, std::string& out) {
+    const auto& head = *static_cast<const call_head*>(context);
+    const call_spec& spec = *head.spec;
+    http::detail::append_request_line(out, spec.method, spec.path, spec.query);
+    out.append(*head.block);
+    if (!spec.body.empty() || spec.method == http::method::put) {
+        out.append("Content-Type: application/json\r\n");
+        http::detail::append_content_length(out, spec.body.size());
+    }
+    out.append("\r\n");
 }
 
 } // namespace
@@ -94,6 +100,7 @@ client_impl::client_impl(const asio::any_io_executor& ex, client_options options
     : executor_(ex)
     , options_(std::move(options))
     , pool_(ex, checked_origin(options_.base_url()), options_.pool())
+    , core_(http::detail::pool_access::core(pool_))
     , limiter_(options_.shared_rate_limiter() ? options_.shared_rate_limiter()
                : options_.rate_limit() ? std::make_shared<rate_limiter>(*options_.rate_limit())
                                        : nullptr)
@@ -110,29 +117,63 @@ client_impl::client_impl(const asio::any_io_executor& ex, client_options options
     if (r.budget_max_tokens > 0 && !(r.budget_token_ratio > 0 && r.budget_token_ratio <= 1)) {
         throw api_error(invalid_argument("retry.budget_token_ratio must be within (0, 1]"));
     }
+    if (!options_.token_provider()) {
+        block_ = make_block(options_.access_token());
+    }
+}
+
+std::shared_ptr<const client_impl::header_block> client_impl::make_block(std::string token) const {
+    auto b = std::make_shared<header_block>();
+    const auto& target = pool_.target();
+    const std::string& user_agent = pool_.options().user_agent();
+    // Values are checked here once: a CR or LF in one would inject header fields.
+    for (const http::field& f : {http::field("Authorization", "Bearer " + token),
+                                 http::field("X-Hydrogen-Env-ID", options_.env_id())}) {
+        if (auto problem = http::detail::validate_field(f);
+            !problem.empty() && b->problem.empty()) {
+            b->problem = std::move(problem);
+        }
+    }
+    if (auto problem = core_->user_agent_problem(); !problem.empty()) {
+        b->problem = problem;
+    }
+    std::string& t = b->text;
+    t.append("Host: ").append(target.host_header()).append("\r\n");
+    t.append("User-Agent: ").append(user_agent).append("\r\n");
+    t.append("Authorization: Bearer ").append(token).append("\r\n");
+    if (!options_.env_id().empty()) {
+        t.append("X-Hydrogen-Env-ID: ").append(options_.env_id()).append("\r\n");
+    }
+    t.append("Accept: application/json\r\n");
+    b->token = std::move(token);
+    return b;
+}
+
+std::shared_ptr<const client_impl::header_block> client_impl::current_block() {
+    if (!options_.token_provider()) {
+        return block_; // fixed for the client's life
+    }
+    std::string token = options_.token_provider()();
+    std::lock_guard lock(mutex_);
+    if (!block_ || block_->token != token) {
+        block_ = make_block(std::move(token));
+    }
+    return block_;
 }
 
 double client_impl::next_jitter() {
-    std::lock_guard lock(jitter_mutex_);
+    std::lock_guard lock(mutex_);
     return std::uniform_real_distribution<double>(0.0, 1.0)(jitter_);
 }
 
 void client_impl::shutdown() {
-    if (closing_.exchange(true)) {
-        return;
+    if (!closing_.exchange(true)) {
+        core_->shutdown();
     }
-    asio::dispatch(http::detail::pool_access::strand(pool_), [self = shared_from_this()] {
-        self->shut_down_ = true;
-        // Cancelling completes nothing inline (handlers are posted), so the list stays intact.
-        for (auto& call : self->active_) {
-            call.signal.emit(asio::cancellation_type::terminal);
-        }
-        self->pool_.shutdown(); // on this strand already: runs inline
-    });
 }
 
-asio::awaitable<result<reply>> client_impl::call(std::shared_ptr<client_impl> self,
-                                                 call_spec spec) {
+template <class T>
+asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, call_spec spec) {
     failure f;
     f.diagnostics.method = method_name(spec.method);
     f.diagnostics.path = spec.path;
@@ -144,184 +185,162 @@ asio::awaitable<result<reply>> client_impl::call(std::shared_ptr<client_impl> se
             "URL of " + std::to_string(url_length) + " characters; the API accepts at most 16386";
         co_return f;
     }
-    if (self->closing_.load()) {
-        f.code = error::pool_shut_down;
-        f.diagnostics.detail = "the client was shut down";
-        co_return f;
-    }
-    // Checked before the first suspension: co_await would throw for a cancellation that
-    // landed before the call.
-    if (cancelled(co_await asio::this_coro::cancellation_state)) {
+    auto& pool = *self->core_;
+    // Checked before the first suspension, and before every later one: co_await throws for a
+    // cancellation of the calling coroutine (Boost 1.81's throw_if_cancelled default).
+    const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
+    if (cancelled(cancel_state)) {
         f.code = error::cancelled;
         f.diagnostics.detail = "cancelled before the call started";
         co_return f;
     }
-    auto relay = std::make_shared<asio::cancellation_signal>();
-    auto run = self->attempts(std::move(spec), relay.get());
-    co_return co_await run_on_strand(http::detail::pool_access::strand(self->pool_), std::move(run),
-                                     std::move(relay));
-}
-
-asio::awaitable<result<reply>> client_impl::attempts(call_spec spec,
-                                                     asio::cancellation_signal* relay) {
-    // Errors are values on this strand: a cancellation must end the call, never throw out of a
-    // later co_await. Partial cancellation ends a call as terminal does.
-    co_await asio::this_coro::throw_if_cancelled(false);
-    co_await asio::this_coro::reset_cancellation_state(asio::enable_partial_cancellation());
-    const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
-    active_call registration(*relay);
-    active_.push_back(registration);
-
-    failure f;
-    f.diagnostics.method = method_name(spec.method);
-    f.diagnostics.path = spec.path;
-
-    http::request request(spec.method, spec.path);
-    if (!spec.query.empty()) {
-        request.target += '?';
-        request.target += spec.query;
+    // The caller's terminal or partial cancellation, from any thread, ends whatever the call
+    // waits on, through the pool (under its lock): the ticket keeps its handler on the caller's
+    // slot while the call lasts.
+    http::detail::call_ticket ticket;
+    ticket.caller_slot = cancel_state.slot();
+    if (!pool.enter(ticket)) {
+        f.code = error::pool_shut_down;
+        f.diagnostics.detail = "the client was shut down";
+        co_return f;
     }
-    request.idempotent = spec.idempotent;
-    if (!options_.env_id().empty()) {
-        request.headers.emplace_back("X-Hydrogen-Env-ID", options_.env_id());
-    }
-    if (!spec.body.empty() || spec.method == http::method::put) {
-        request.headers.emplace_back("Content-Type", "application/json");
-        request.body = std::move(spec.body);
-    }
+    struct registration {
+        http::detail::pool_core& pool;
+        http::detail::call_ticket& ticket;
+        ~registration() { pool.leave(ticket); }
+    } registered{pool, ticket};
+    const auto stop_reason = [&] {
+        const auto s = pool.state(ticket);
+        return s.shut_down                              ? call_stop::shut_down
+               : s.cancelled || cancelled(cancel_state) ? call_stop::cancelled
+                                                        : call_stop::none;
+    };
+
     const bool write = spec.method != http::method::get;
-
-    // A write whose answer was lost may have been applied even if a later attempt is refused:
-    // its caller must hear "unknown", not the last attempt's error.
-    bool may_have_applied = false;
-    const auto give_up = [&f, &may_have_applied]() -> failure {
-        if (may_have_applied && f.code != error::outcome_unknown) {
-            f.diagnostics.detail =
-                joined("an earlier attempt may have been applied; the last one failed with: " +
-                           f.code.message(),
-                       f.diagnostics.detail);
-            f.code = error::outcome_unknown;
-        }
-        return f;
-    };
-    // The call ends because its caller cancelled it or the client shut down, `where` it waited.
-    const auto stop = [&](const char* where) -> failure {
-        const bool by_shutdown = shut_down_;
-        f.code = by_shutdown ? error::pool_shut_down : error::cancelled;
-        f.diagnostics.http_status = 0;
-        f.diagnostics.server_message.clear();
-        f.diagnostics.detail =
-            std::string(by_shutdown ? "the client was shut down" : "cancelled") + " while " + where;
-        if (write && may_have_applied) {
-            f.diagnostics.detail += "; the write may have reached the server";
-            f.code = error::outcome_unknown;
-        }
-        return f;
-    };
-
-    const auto& policy = options_.retry();
-    int sent_attempts = 0;
-    for (int attempt = 1;; ++attempt) {
-        if (shut_down_ || cancelled(cancel_state)) {
-            co_return stop(attempt == 1 ? "starting" : "retrying");
-        }
-        const std::string token =
-            options_.token_provider() ? options_.token_provider()() : options_.access_token();
-        request.headers.emplace_back("Authorization", "Bearer " + token);
-        auto admitted_at = clock::now();
-        if (limiter_) {
-            const boost::system::error_code waited = co_await limiter_->acquire();
-            if (waited || shut_down_) {
-                co_return stop("waiting for the rate limiter");
+    rate_limiter* limiter = self->limiter_.get();
+    call_fsm fsm(
+        {&self->options_.retry(), &self->budget_, spec.idempotent, write, limiter != nullptr},
+        std::move(f));
+    const std::array<asio::const_buffer, 1> body{asio::buffer(spec.body)};
+    std::optional<asio::steady_timer> backoff;
+    auto admitted_at = clock::now();
+    for (auto action = fsm.start();;) {
+        switch (action) {
+        case call_fsm::action::acquire: {
+            auto r = limiter_access::reserve(*limiter);
+            call_stop stop = call_stop::none;
+            if (!r.granted) {
+                limiter_stop waker(*limiter);
+                if (cancelled(cancel_state) || !pool.wait_externally(ticket, &waker)) {
+                    limiter_access::give_back(*limiter, r);
+                    stop = stop_reason();
+                } else {
+                    const auto waited =
+                        co_await limiter_access::wait(*limiter, r, waker, ticket.rearm());
+                    pool.wait_externally(ticket, nullptr);
+                    stop = waited ? stop_reason() : call_stop::none;
+                    if (waited && stop == call_stop::none) {
+                        stop = call_stop::cancelled;
+                    }
+                }
             }
             admitted_at = clock::now();
+            action = fsm.on_acquired(stop);
+            break;
         }
-        auto sent = co_await http::detail::pool_access::send_on_strand(
-            pool_, request, clock::now() + options_.request_timeout());
-        request.headers.pop_back(); // the Authorization header of this attempt
-        sent_attempts += sent.info.attempts;
-        f.diagnostics.attempts = sent_attempts;
-        f.diagnostics.request_sent = f.diagnostics.request_sent || sent.info.request_sent;
-        if (sent.info.earlier_attempt_unanswered && write) {
-            may_have_applied = true;
-        }
-        retry_verdict verdict;
-        std::optional<std::chrono::milliseconds> retry_after;
-        if (sent.ec) {
-            const bool ambiguous = sent.info.request_sent && ambiguous_transport_failure(sent.ec);
-            if (ambiguous && write) {
-                may_have_applied = true;
+        case call_fsm::action::send: {
+            const auto block = self->current_block();
+            if (!block->problem.empty()) {
+                failure& bad = fsm.failure_info();
+                bad.code = error::invalid_request;
+                bad.diagnostics.detail = block->problem;
+                co_return bad;
             }
-            if (sent.ec == error::cancelled || (shut_down_ && sent.ec == error::pool_shut_down)) {
-                co_return stop(sent.info.request_sent ? "waiting for the answer"
-                                                      : "waiting for a connection");
+            if (cancelled(cancel_state)) {
+                action = fsm.on_acquired(stop_reason());
+                break;
             }
-            f.diagnostics.detail = sent.info.detail;
-            f.diagnostics.http_status = 0;
-            f.diagnostics.server_message.clear();
-            verdict = decide_retry(sent.ec, 0, sent.info.request_sent, spec.idempotent, !write);
-            if (!spec.idempotent && ambiguous) {
-                // An atomic update may have been applied: say so instead of a transport error.
-                f.code = error::outcome_unknown;
-                f.diagnostics.detail =
-                    sent.ec.message() + (sent.info.detail.empty() ? "" : ": " + sent.info.detail);
-                co_return f;
+            const call_head head{&spec, &block->text};
+            std::shared_ptr<http::detail::connection> used;
+            auto out = co_await pool.attempt(
+                ticket, http::detail::serialiser{&write_call_head, &head}, body, spec.idempotent,
+                reply_of<T>::shape, nullptr, used, clock::now() + self->options_.request_timeout());
+            std::optional<parsed<T>> typed;
+            if (used) {
+                typed.emplace(reply_of<T>::take(used->reader()));
+                pool.release(ticket, std::move(used), out.reusable, true);
             }
-            f.code = sent.ec;
-        } else {
-            const unsigned status = sent.response.status;
-            if (status >= 200 && status < 300) {
-                if (limiter_) {
-                    limiter_->on_success();
+            std::string message;
+            if (!out.ec && (out.status < 200 || out.status >= 300)) {
+                message = server_message(redacted(std::move(out.text), block->token));
+            }
+            attempt_report report;
+            report.ec = out.ec;
+            report.status = out.status;
+            report.request_sent = out.info.request_sent;
+            report.earlier_attempt_unanswered = out.info.earlier_attempt_unanswered;
+            report.sends = std::max(out.info.attempts, 0);
+            report.detail = out.info.detail;
+            report.server_message = message;
+            report.retry_after = out.retry_after;
+            action = fsm.on_sent(report, std::chrono::system_clock::now());
+            if (limiter != nullptr && fsm.throttle_pause()) {
+                limiter->on_throttled(*fsm.throttle_pause(), admitted_at);
+            }
+            if (fsm.succeeded()) {
+                if (limiter != nullptr) {
+                    limiter->on_success();
                 }
-                budget_.on_success();
-                reply r;
-                r.body = std::move(sent.response.body);
-                r.status = status;
-                r.attempts = sent_attempts;
-                co_return r;
+                if (typed && *typed) {
+                    co_return std::move(**typed);
+                }
+                // The request was answered (and a write applied): only its body could not be
+                // read.
+                failure& bad = fsm.failure_info();
+                bad.code = error::malformed_response;
+                bad.diagnostics.http_status = out.status;
+                bad.diagnostics.request_sent = true;
+                bad.diagnostics.attempts = fsm.attempts();
+                bad.diagnostics.applied = write ? write_applied::yes : write_applied::no;
+                bad.diagnostics.detail =
+                    typed ? typed->error().message : "reply is not valid JSON: no body";
+                co_return bad;
             }
-            f.code = status_error(status);
-            f.diagnostics.http_status = status;
-            f.diagnostics.server_message = server_message(redacted(sent.response.body, token));
-            f.diagnostics.detail.clear();
-            if (status >= 300 && status < 400) {
-                f.diagnostics.detail = "redirects are not followed";
+            break;
+        }
+        case call_fsm::action::sleep: {
+            if (cancelled(cancel_state)) {
+                action = fsm.on_slept(stop_reason());
+                break;
             }
-            verdict = decide_retry({}, status, true, spec.idempotent, !write);
-            retry_after = parse_retry_after(sent.response.header("Retry-After"),
-                                            std::chrono::system_clock::now());
-            if (limiter_ && status == 429) {
-                // Everyone sharing the budget pauses, not only this caller.
-                limiter_->on_throttled(retry_after.value_or(policy.throttle_floor), admitted_at);
+            if (!backoff) {
+                backoff.emplace(co_await asio::this_coro::executor);
             }
+            const bool slept =
+                co_await pool.sleep(ticket, *backoff, fsm.delay(self->next_jitter()));
+            action = fsm.on_slept(slept ? call_stop::none : stop_reason());
+            break;
         }
-        // A 429 says nothing about the server's health and is paced by the floor and the
-        // limiter; every other retryable failure draws on the client's retry budget.
-        const bool budgeted = verdict.retry && f.diagnostics.http_status != 429;
-        if (budgeted) {
-            budget_.on_failure();
-        }
-        if (!verdict.retry || attempt >= policy.max_attempts) {
-            co_return give_up();
-        }
-        if (budgeted && !budget_.retry_allowed()) {
-            f.diagnostics.detail += f.diagnostics.detail.empty() ? "" : "; ";
-            f.diagnostics.detail += "not retried: the client's retry budget is exhausted";
-            co_return give_up();
-        }
-        if (shut_down_ || cancelled(cancel_state)) {
-            co_return stop("about to retry");
-        }
-        const auto delay =
-            backoff_delay(policy, attempt, next_jitter(), verdict.throttled, retry_after);
-        asio::steady_timer timer(co_await asio::this_coro::executor, delay);
-        auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (ec || shut_down_) {
-            co_return stop("waiting to retry");
+        case call_fsm::action::done:
+            co_return fsm.failure_info();
         }
     }
 }
+
+template asio::awaitable<result<user_profile>>
+    client_impl::call<user_profile>(std::shared_ptr<client_impl>, call_spec);
+template asio::awaitable<result<user_page>>
+    client_impl::call<user_page>(std::shared_ptr<client_impl>, call_spec);
+template asio::awaitable<result<std::int64_t>>
+    client_impl::call<std::int64_t>(std::shared_ptr<client_impl>, call_spec);
+template asio::awaitable<result<batch_update_result>>
+    client_impl::call<batch_update_result>(std::shared_ptr<client_impl>, call_spec);
+template asio::awaitable<result<account_info>>
+    client_impl::call<account_info>(std::shared_ptr<client_impl>, call_spec);
+template asio::awaitable<result<basic_page<user_v1>>>
+    client_impl::call<basic_page<user_v1>>(std::shared_ptr<client_impl>, call_spec);
+template asio::awaitable<result<user_v1>> client_impl::call<user_v1>(std::shared_ptr<client_impl>,
+                                                                     call_spec);
 
 const std::shared_ptr<client_impl>& client_access::impl(const client& c) noexcept {
     return c.impl_;

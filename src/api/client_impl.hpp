@@ -1,18 +1,23 @@
-// The request pipeline shared by every endpoint: validation, headers, pool, status mapping,
-// retries with backoff, and the client's shutdown.
+// The request pipeline shared by every endpoint: the call driver (a coroutine in the caller's
+// executor that performs what call_fsm decides: rate limiter, pool attempt, backoff), the
+// request's fixed header block, typed replies, and the client's shutdown.
 #pragma once
 
-#include "../detail/run_on_strand.hpp"
+#include "../http/pool_core.hpp"
+#include "reply_reader.hpp"
 #include "retry_budget.hpp"
 
+#include <minapp/account.hpp>
+#include <minapp/batch_update.hpp>
 #include <minapp/client_options.hpp>
 #include <minapp/http/connection_pool.hpp>
+#include <minapp/page.hpp>
 #include <minapp/result.hpp>
+#include <minapp/user_profile.hpp>
+#include <minapp/user_v1.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/intrusive/list.hpp>
 
 #include <atomic>
 #include <memory>
@@ -36,30 +41,64 @@ struct call_spec {
     bool idempotent = true;
 };
 
-/// A 2xx answer: its body, and what a failure to read that body must report.
-struct reply {
-    std::string body;
-    unsigned status = 0;
-    int attempts = 0;
-};
-
 /// A failure found before anything was sent.
 failure invalid_argument(std::string detail, const call_spec* spec = nullptr);
 
 /// "GET", "PUT", ...
 const char* method_name(http::method m) noexcept;
 
-/// The state a client and its pagers and bulk runs share. Calls hold it through a shared_ptr,
+/// How a reply body of type T is read.
+template <class T>
+struct reply_of;
+template <>
+struct reply_of<user_profile> {
+    static constexpr reply_shape shape = reply_shape::user;
+    static parsed<user_profile> take(reply_reader& r) { return r.take_user(); }
+};
+template <>
+struct reply_of<user_page> {
+    static constexpr reply_shape shape = reply_shape::user_page;
+    static parsed<user_page> take(reply_reader& r) { return r.take_user_page(); }
+};
+template <>
+struct reply_of<std::int64_t> {
+    static constexpr reply_shape shape = reply_shape::total_count;
+    static parsed<std::int64_t> take(reply_reader& r) { return r.take_total_count(); }
+};
+template <>
+struct reply_of<batch_update_result> {
+    static constexpr reply_shape shape = reply_shape::batch_update;
+    static parsed<batch_update_result> take(reply_reader& r) { return r.take_batch_update(); }
+};
+template <>
+struct reply_of<account_info> {
+    static constexpr reply_shape shape = reply_shape::account;
+    static parsed<account_info> take(reply_reader& r) { return r.take_account(); }
+};
+template <>
+struct reply_of<basic_page<user_v1>> {
+    static constexpr reply_shape shape = reply_shape::v1_page;
+    static parsed<basic_page<user_v1>> take(reply_reader& r) { return r.take_v1_page(); }
+};
+template <>
+struct reply_of<user_v1> {
+    static constexpr reply_shape shape = reply_shape::v1_user;
+    static parsed<user_v1> take(reply_reader& r) { return r.take_v1_user(); }
+};
+
+/// The state a client, its pagers and its bulk runs share. Calls hold it through a shared_ptr,
 /// so it outlives the `client` object until they end.
 class client_impl : public std::enable_shared_from_this<client_impl> {
 public:
     client_impl(const boost::asio::any_io_executor& ex, client_options options);
 
-    /// Sends `spec` with retries; the 2xx answer on success. Awaitable from any executor: the
-    /// attempts run on the pool's strand, cancellation is relayed there, and `shutdown` ends the
-    /// call with error::pool_shut_down. Never throws for cancellation.
-    static boost::asio::awaitable<result<reply>> call(std::shared_ptr<client_impl> self,
-                                                      call_spec spec);
+    /// Sends `spec` with retries and reads the 2xx reply as a T. Runs in the caller's
+    /// coroutine: no coroutine is spawned and no strand entered on the fast path (an idle
+    /// connection). Terminal or partial cancellation, from any thread, ends it wherever it
+    /// waits; `shutdown` ends it with error::pool_shut_down. Never throws for cancellation.
+    template <class T>
+    static boost::asio::awaitable<result<T>> call(std::shared_ptr<client_impl> self,
+                                                  call_spec spec);
 
     /// Ends every call in flight and refuses new ones; closes the pool. Any thread; idempotent.
     void shutdown();
@@ -71,31 +110,29 @@ public:
     const std::shared_ptr<rate_limiter>& limiter() const noexcept { return limiter_; }
 
 private:
-    // A call running on the strand, listed so that shutdown can cancel it. Only touched there.
-    struct active_call : boost::intrusive::list_base_hook<
-                             boost::intrusive::link_mode<boost::intrusive::auto_unlink>> {
-        explicit active_call(boost::asio::cancellation_signal& s)
-            : signal(s) {}
-        boost::asio::cancellation_signal& signal;
+    /// The header fields every request carries, as text: Host, User-Agent, Authorization,
+    /// X-Hydrogen-Env-ID, Accept. Built when the token changes, not per call.
+    struct header_block {
+        std::string token;
+        std::string text;
+        std::string problem; ///< a CR/LF in a value: every request fails before sending
     };
-    using active_list =
-        boost::intrusive::list<active_call, boost::intrusive::constant_time_size<false>>;
-
-    boost::asio::awaitable<result<reply>> attempts(call_spec spec,
-                                                   boost::asio::cancellation_signal* relay);
+    std::shared_ptr<const header_block> make_block(std::string token) const;
+    /// The block for this attempt (calls the token provider, if any).
+    std::shared_ptr<const header_block> current_block();
     double next_jitter();
 
     boost::asio::any_io_executor executor_;
     client_options options_;
     http::connection_pool pool_;
+    std::shared_ptr<http::detail::pool_core> core_;
     std::shared_ptr<rate_limiter> limiter_;
     retry_budget budget_;
     std::size_t origin_length_;
-    std::mutex jitter_mutex_;
+    std::mutex mutex_; // the jitter and a provider's block
     std::mt19937_64 jitter_;
-    std::atomic<bool> closing_{false}; // set by shutdown() on any thread
-    bool shut_down_ = false;           // set on the strand, once calls are being cancelled
-    active_list active_;               // on the strand
+    std::shared_ptr<const header_block> block_;
+    std::atomic<bool> closing_{false};
 };
 
 /// Reaches the internals of a `client` (for pagers and bulk runs).

@@ -55,20 +55,9 @@ asio::awaitable<void> produce(std::shared_ptr<pager_state> s) {
             f.after = at;
             f.last = true;
         } else {
-            auto body = co_await client_impl::call(s->client, std::move(*spec));
-            if (!body) {
-                f.page.emplace(body.error());
-                f.after = at;
-                f.last = true;
-            } else if (auto page = parse_user_page(body->body); !page) {
-                failure bad(error::malformed_response);
-                bad.diagnostics.method = "GET";
-                bad.diagnostics.path = list_path;
-                bad.diagnostics.http_status = body->status;
-                bad.diagnostics.request_sent = true;
-                bad.diagnostics.attempts = body->attempts;
-                bad.diagnostics.detail = page.error().message;
-                f.page.emplace(std::move(bad));
+            auto page = co_await client_impl::call<user_page>(s->client, std::move(*spec));
+            if (!page) {
+                f.page.emplace(page.error());
                 f.after = at;
                 f.last = true;
             } else {

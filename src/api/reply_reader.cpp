@@ -266,6 +266,33 @@ public:
         frames_.reserve(16);
     }
 
+    /// Ready for another body of `shape` (what the reader holds keeps its capacity).
+    void reset(reply_shape shape) {
+        shape_ = shape;
+        single_ = user_profile{};
+        root_problem_.reset();
+        page_ = user_page{};
+        page_v1_ = basic_page<user_v1>{};
+        meta_ok_ = objects_ok_ = results_ok_ = false;
+        user_problem_.reset();
+        lookup_count_ = 0;
+        lookup_first_.reset();
+        root_v1_ = user_v1_draft{};
+        batch_ = batch_update_result{};
+        entry_problem_.reset();
+        account_ = account_info{};
+        single_problem_.reset();
+        meta_ = meta_draft{};
+        frames_.clear();
+        key_.clear();
+        text_.clear();
+        in_string_ = false;
+        user_ = user_draft{};
+        element_v1_ = user_v1_draft{};
+        v1_ = &root_v1_;
+        entry_ = entry_draft{};
+    }
+
     bool on_document_begin(error_code&) {
         frames_.push_back({ctx::root});
         return true;
@@ -1092,6 +1119,12 @@ reply_reader::reply_reader(reply_shape shape)
     : state_(std::make_unique<state>(shape)) {}
 
 reply_reader::~reply_reader() = default;
+
+void reply_reader::reset(reply_shape shape) {
+    state_->parser.reset();
+    state_->parser.handler().reset(shape);
+    state_->syntax = {};
+}
 
 bool reply_reader::write(std::string_view bytes) {
     if (state_->syntax) {

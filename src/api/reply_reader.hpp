@@ -39,6 +39,9 @@ public:
     reply_reader(const reply_reader&) = delete;
     reply_reader& operator=(const reply_reader&) = delete;
 
+    /// Ready to read another body, of `shape` (a reader is reused per connection).
+    void reset(reply_shape shape);
+
     /// Feeds the next bytes of the body; false once the body is known to be invalid JSON.
     bool write(std::string_view bytes);
     /// Ends the body; false when it is not one complete JSON value.

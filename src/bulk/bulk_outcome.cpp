@@ -5,18 +5,14 @@
 namespace minapp::detail {
 
 outcome_status classify_failure(const failure& f) noexcept {
-    if (f.code == error::outcome_unknown) {
+    // The call's verdict on the write (call_fsm), not re-derived here.
+    if (f.diagnostics.applied != write_applied::no || f.code == error::outcome_unknown) {
         return outcome_status::unknown;
     }
-    if (f.code == error::malformed_response && f.diagnostics.request_sent) {
-        // A 2xx came back (a write was applied) but its body could not be read.
-        return outcome_status::unknown;
-    }
-    if (f.code == error::pool_shut_down && !f.diagnostics.request_sent) {
-        return outcome_status::not_attempted; // the client shut down before it was sent
-    }
-    if (f.code == error::cancelled) {
-        return f.diagnostics.request_sent ? outcome_status::unknown : outcome_status::not_attempted;
+    if (!f.diagnostics.request_sent &&
+        (f.code == error::cancelled || f.code == error::pool_shut_down ||
+         f.code == error::not_attempted)) {
+        return outcome_status::not_attempted; // stopped before it was sent
     }
     return outcome_status::failed;
 }

@@ -9,9 +9,9 @@
 
 namespace minapp::detail {
 
-/// unknown when the request may have been applied (error::outcome_unknown, a 2xx whose body
-/// could not be read, or aborted after it may have reached the server), not_attempted when it
-/// was aborted or the client shut down before that, failed otherwise.
+/// unknown when the write may have been applied (the call's verdict, diagnostics::applied: its
+/// answer was lost, or a 2xx body could not be read), not_attempted when it was stopped
+/// (cancelled, shut down) before it was sent, failed otherwise.
 outcome_status classify_failure(const failure& f) noexcept;
 
 /// The error of an item the run never sent: error::not_attempted saying why.

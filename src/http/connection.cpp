@@ -1,17 +1,19 @@
 #include "connection.hpp"
 
+#include "../detail/tokens.hpp"
+#include "reply_parser.hpp"
+
 #include <minapp/error.hpp>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/http/parser.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -30,23 +32,15 @@ using boost::system::error_code;
 
 namespace {
 
-constexpr auto tuple_awaitable = asio::as_tuple(asio::use_awaitable);
+// The connect runs in a coroutine of its own on the strand: its operations follow that
+// coroutine's cancellation.
+constexpr auto tuple_deferred = asio::as_tuple(asio::deferred);
 
-exchange_outcome failed(const error_code& cause, stage where, exchange_info& info,
-                        bool response_started = false) {
-    info.cause = cause;
-    if (info.detail.empty()) {
-        info.detail = cause.message();
-    }
-    return {classify_failure(cause, where), where, response_started, false};
-}
-
-std::variant<beast::tcp_stream, tls_stream> make_stream(const executor_type& ex,
-                                                        asio::ssl::context* tls) {
+std::variant<tcp_socket, tls_stream> make_stream(const executor_type& ex, asio::ssl::context* tls) {
     if (tls != nullptr) {
-        return std::variant<beast::tcp_stream, tls_stream>(std::in_place_index<1>, ex, *tls);
+        return std::variant<tcp_socket, tls_stream>(std::in_place_index<1>, ex, *tls);
     }
-    return std::variant<beast::tcp_stream, tls_stream>(std::in_place_index<0>, ex);
+    return std::variant<tcp_socket, tls_stream>(std::in_place_index<0>, ex);
 }
 
 // Sets what the handshake must verify: SNI (host names only, RFC 6066) and the name or address
@@ -60,49 +54,90 @@ bool configure_peer_identity(SSL* ssl, const origin& target) {
            SSL_set1_host(ssl, target.host.c_str()) == 1;
 }
 
+// The error an aborted exchange reports instead of what its socket said.
+error_code abort_error(abort_reason why) {
+    switch (why) {
+    case abort_reason::timeout:
+        return beast::error::timeout; // error::request_timeout
+    case abort_reason::cancelled:
+        return asio::error::operation_aborted; // error::cancelled
+    case abort_reason::shut_down:
+    case abort_reason::none:
+        break;
+    }
+    return asio::error::shut_down;
+}
+
 } // namespace
 
-connection::connection(const executor_type& ex, asio::ssl::context* tls)
-    : stream_(make_stream(ex, tls)) {}
+connection::connection(const executor_type& strand, asio::ssl::context* tls)
+    : stream_(make_stream(strand, tls)) {}
 
-beast::tcp_stream& connection::tcp() noexcept {
+tcp_socket& connection::socket() noexcept {
     if (auto* tls = std::get_if<tls_stream>(&stream_)) {
         return tls->next_layer();
     }
-    return *std::get_if<beast::tcp_stream>(&stream_); // the only other alternative
+    return *std::get_if<tcp_socket>(&stream_); // the only other alternative
+}
+
+exchange_outcome connection::failed(const error_code& cause, stage where, exchange_info& info,
+                                    bool response_started) {
+    error_code reported = cause;
+    if (const auto why = aborted(); why != abort_reason::none) {
+        reported = abort_error(why);
+    }
+    info.cause = reported;
+    if (info.detail.empty()) {
+        info.detail = reported.message();
+    }
+    if (reported == asio::error::shut_down) {
+        return {error::pool_shut_down, where, response_started, false};
+    }
+    return {classify_failure(reported, where), where, response_started, false};
+}
+
+void connection::cancel_connect() noexcept {
+    connect_timed_out_ = true;
+    error_code ignored;
+    if (resolver_) {
+        resolver_->cancel();
+    }
+    socket().cancel(ignored);
 }
 
 asio::awaitable<exchange_outcome> connection::connect(const origin& target,
                                                       clock::time_point deadline,
                                                       const tls_session& session,
                                                       exchange_info& info) {
-    // The resolver has no deadline of its own: a timer cancels it. Both share ownership of the
-    // resolver so a late timer completion never touches a destroyed object.
-    auto resolver = std::make_shared<asio::ip::tcp::resolver>(tcp().get_executor());
-    auto timed_out = std::make_shared<bool>(false);
-    asio::steady_timer watchdog(tcp().get_executor(), deadline);
-    watchdog.async_wait([resolver, timed_out](error_code ec) {
+    // The deadline is a timer on this strand, where the whole connect runs: its handler cancels
+    // whatever is pending. It holds the connection, so a late (cancelled) run is harmless.
+    asio::steady_timer watchdog(socket().get_executor(), deadline);
+    watchdog.async_wait([self = shared_from_this()](error_code ec) {
         if (!ec) {
-            *timed_out = true;
-            resolver->cancel();
+            self->cancel_connect();
         }
     });
-    auto [resolve_ec, endpoints] =
-        co_await resolver->async_resolve(target.host, std::to_string(target.port), tuple_awaitable);
-    watchdog.cancel();
-    if (*timed_out) {
-        co_return failed(beast::error::timeout, stage::resolve, info);
-    }
-    if (resolve_ec) {
-        co_return failed(resolve_ec, stage::resolve, info);
-    }
+    struct stop_watchdog {
+        asio::steady_timer& timer;
+        ~stop_watchdog() { timer.cancel(); }
+    } stop{watchdog};
+    const auto result = [&](const error_code& ec, stage where) {
+        return failed(connect_timed_out_ ? error_code(beast::error::timeout) : ec, where, info);
+    };
 
-    tcp().expires_at(deadline);
-    auto [connect_ec, endpoint] = co_await tcp().async_connect(endpoints, tuple_awaitable);
-    if (connect_ec) {
-        co_return failed(connect_ec, stage::connect, info);
+    resolver_.emplace(socket().get_executor());
+    auto [resolve_ec, endpoints] =
+        co_await resolver_->async_resolve(target.host, std::to_string(target.port), tuple_deferred);
+    resolver_.reset();
+    if (resolve_ec || connect_timed_out_) {
+        co_return result(resolve_ec, stage::resolve);
     }
-    tcp().socket().set_option(asio::ip::tcp::no_delay(true));
+    auto [connect_ec, endpoint] = co_await asio::async_connect(socket(), endpoints, tuple_deferred);
+    if (connect_ec || connect_timed_out_) {
+        co_return result(connect_ec, stage::connect);
+    }
+    error_code ignored;
+    socket().set_option(asio::ip::tcp::no_delay(true), ignored);
 
     if (auto* tls = std::get_if<tls_stream>(&stream_)) {
         SSL* ssl = tls->native_handle();
@@ -114,69 +149,71 @@ asio::awaitable<exchange_outcome> connection::connect(const origin& target,
             SSL_set_session(ssl, session.get());
         }
         auto [handshake_ec] =
-            co_await tls->async_handshake(asio::ssl::stream_base::client, tuple_awaitable);
-        if (handshake_ec) {
+            co_await tls->async_handshake(asio::ssl::stream_base::client, tuple_deferred);
+        if (handshake_ec || connect_timed_out_) {
             const long verify = SSL_get_verify_result(ssl);
             if (verify != X509_V_OK) {
                 info.detail = std::string("certificate verify failed: ") +
                               X509_verify_cert_error_string(verify);
             }
-            co_return failed(handshake_ec, stage::handshake, info);
+            co_return result(handshake_ec, stage::handshake);
         }
         resumed_ = SSL_session_reused(ssl) == 1;
     }
-    tcp().expires_never();
     created_ = last_used_ = clock::now();
     co_return exchange_outcome{};
 }
 
 template <class Stream>
-asio::awaitable<exchange_outcome> connection::exchange_on(Stream& stream, beast_request& req,
-                                                          response& out, clock::time_point deadline,
-                                                          const response_limits& limits,
-                                                          exchange_info& info) {
-    tcp().expires_at(deadline);
-    auto [write_ec, written] = co_await bhttp::async_write(stream, req, tuple_awaitable);
+asio::awaitable<exchange_outcome>
+connection::exchange_on(Stream& stream, std::span<const asio::const_buffer> request,
+                        reply_parser& parser, const response_limits& limits, exchange_info& info,
+                        minapp::detail::rearm_hook rearm) {
+    rearm();
+    auto [write_ec, written] =
+        co_await asio::async_write(stream, request, minapp::detail::internal_op());
     info.request_sent = true;
-    if (write_ec) {
-        co_return failed(write_ec, stage::write, info);
+    if (write_ec || aborted() != abort_reason::none) {
+        co_return failed(write_ec ? write_ec : asio::error::shut_down, stage::write, info);
     }
-
-    bhttp::response_parser<bhttp::string_body> parser;
+    rearm();
     parser.body_limit(limits.body_limit);
     parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
-    auto [read_ec, read] = co_await bhttp::async_read(stream, buffer_, parser, tuple_awaitable);
+    auto [read_ec, read] =
+        co_await bhttp::async_read(stream, buffer_, parser, minapp::detail::internal_op());
     if (read_ec) {
         co_return failed(read_ec, stage::read, info, parser.got_some() || buffer_.size() != 0);
     }
-    tcp().expires_never();
-
-    auto& msg = parser.get();
-    out.status = msg.result_int();
-    out.headers.clear();
-    out.headers.reserve(8);
-    for (const auto& f : msg) {
-        out.headers.push_back({std::string(f.name_string()), std::string(f.value())});
-    }
-    out.body = std::move(msg.body());
     ++requests_served_;
     last_used_ = clock::now();
-    co_return exchange_outcome{{}, stage::none, true, msg.keep_alive()};
+    co_return exchange_outcome{{}, stage::none, true, parser.keep_alive()};
 }
 
-asio::awaitable<exchange_outcome> connection::exchange(beast_request& req, response& out,
-                                                       clock::time_point deadline,
+asio::awaitable<exchange_outcome> connection::exchange(std::span<const asio::const_buffer> request,
+                                                       reply_parser& parser,
                                                        const response_limits& limits,
-                                                       exchange_info& info) {
+                                                       exchange_info& info,
+                                                       minapp::detail::rearm_hook rearm) {
     if (auto* tls = std::get_if<tls_stream>(&stream_)) {
-        co_return co_await exchange_on(*tls, req, out, deadline, limits, info);
+        return exchange_on(*tls, request, parser, limits, info, rearm);
     }
-    co_return co_await exchange_on(std::get<beast::tcp_stream>(stream_), req, out, deadline, limits,
-                                   info);
+    return exchange_on(std::get<tcp_socket>(stream_), request, parser, limits, info, rearm);
+}
+
+void connection::abort(abort_reason why) noexcept {
+    abort_reason none = abort_reason::none;
+    if (aborted_.compare_exchange_strong(none, why, std::memory_order_acq_rel)) {
+        // shutdown(2) on the descriptor only: no Asio state is touched, so this is safe while
+        // another thread reads or writes the socket; epoll then completes those operations.
+        const auto fd = socket().native_handle();
+        if (fd >= 0) {
+            ::shutdown(fd, SHUT_RDWR);
+        }
+    }
 }
 
 bool connection::probe_idle() {
-    if (buffer_.size() != 0) {
+    if (aborted() != abort_reason::none || buffer_.size() != 0) {
         return false;
     }
     if (auto* tls = std::get_if<tls_stream>(&stream_)) {
@@ -184,12 +221,12 @@ bool connection::probe_idle() {
             return false;
         }
     }
-    auto& socket = tcp().socket();
-    if (!socket.is_open()) {
+    auto& s = socket();
+    if (!s.is_open()) {
         return false;
     }
     char byte = 0;
-    const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    const auto n = ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
@@ -200,9 +237,9 @@ void connection::close(bool clean) noexcept {
         SSL_set_shutdown(tls->native_handle(), SSL_SENT_SHUTDOWN);
     }
     error_code ignored;
-    auto& socket = tcp().socket();
-    socket.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
+    auto& s = socket();
+    s.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    s.close(ignored);
 }
 
 tls_session connection::session() {
@@ -214,6 +251,15 @@ tls_session connection::session() {
         SSL_SESSION_free(s);
     }
     return nullptr;
+}
+
+minapp::detail::reply_reader& connection::reader(minapp::detail::reply_shape shape) {
+    if (reader_) {
+        reader_->reset(shape);
+    } else {
+        reader_.emplace(shape);
+    }
+    return *reader_;
 }
 
 } // namespace minapp::http::detail

@@ -1,33 +1,39 @@
-// One HTTP/1.1 connection (plain TCP or TLS) owned by a pool: connect, exchange, health probe.
+// One HTTP/1.1 connection (plain TCP or TLS) owned by a pool: connect, exchange, abort, probe.
 #pragma once
 
+#include "../api/reply_reader.hpp"
+#include "../detail/rearm_hook.hpp"
 #include "pool_decisions.hpp"
 
 #include <minapp/http/message.hpp>
 #include <minapp/http/origin.hpp>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include <openssl/ssl.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <optional>
+#include <span>
 #include <variant>
 
 namespace minapp::http::detail {
 
+class reply_parser;
+
 using clock = std::chrono::steady_clock;
 using executor_type = boost::asio::strand<boost::asio::any_io_executor>;
-using tls_stream = boost::asio::ssl::stream<boost::beast::tcp_stream>;
-using beast_request = boost::beast::http::request<boost::beast::http::string_body>;
+using tcp_socket = boost::asio::ip::tcp::socket;
+using tls_stream = boost::asio::ssl::stream<tcp_socket>;
 
 /// A TLS session kept by a pool so that reconnects can resume instead of a full handshake.
 using tls_session = std::shared_ptr<SSL_SESSION>;
@@ -38,24 +44,39 @@ struct response_limits {
     std::size_t header_limit;
 };
 
-/// One connection. Not thread-safe: used by one exchange at a time, on the pool's strand.
-class connection {
+/// Why a connection was ended from outside its exchange.
+enum class abort_reason : std::uint8_t { none, timeout, cancelled, shut_down };
+
+/// One connection. Used by one exchange at a time: `connect` on the pool's strand (the slow
+/// path, with a deadline timer there), `exchange` from the calling coroutine on any executor (the
+/// fast path, without a timer of its own: its deadline, cancellation and shutdown arrive through
+/// `abort`, which any thread may call while the pool's lock is held).
+class connection : public std::enable_shared_from_this<connection> {
 public:
     /// A plain connection when `tls` is null, a TLS one otherwise.
-    connection(const executor_type& ex, boost::asio::ssl::context* tls);
+    connection(const executor_type& strand, boost::asio::ssl::context* tls);
 
     /// Resolves, connects and (for TLS) handshakes with SNI and host-name verification, all
     /// before `deadline`. `session` is offered for resumption. Fills `info.detail` on failure.
+    /// Runs on the strand given at construction; terminal cancellation of the calling coroutine
+    /// ends it with error::cancelled.
     boost::asio::awaitable<exchange_outcome> connect(const origin& target,
                                                      clock::time_point deadline,
                                                      const tls_session& session,
                                                      exchange_info& info);
 
-    /// Writes `req` and reads one response into `out`, before `deadline`.
-    boost::asio::awaitable<exchange_outcome> exchange(beast_request& req, response& out,
-                                                      clock::time_point deadline,
-                                                      const response_limits& limits,
-                                                      exchange_info& info);
+    /// Writes `request` (already serialised) and reads one response through `parser`; `rearm`
+    /// runs before each of the two waits.
+    boost::asio::awaitable<exchange_outcome>
+    exchange(std::span<const boost::asio::const_buffer> request, reply_parser& parser,
+             const response_limits& limits, exchange_info& info, minapp::detail::rearm_hook rearm);
+
+    /// Ends what the connection is doing, and makes any later exchange fail at once: the socket
+    /// is shut down (a syscall, safe from any thread), so a pending read or write completes
+    /// with an error, which the exchange reports as `why`. The connection is then discarded.
+    void abort(abort_reason why) noexcept;
+    /// Why the connection was aborted, if it was.
+    abort_reason aborted() const noexcept { return aborted_.load(std::memory_order_acquire); }
 
     /// Whether an idle connection still looks usable: nothing buffered and nothing readable on
     /// the socket (an idle HTTP/1.1 connection receives nothing unless the server closed it:
@@ -77,20 +98,38 @@ public:
     clock::time_point created() const noexcept { return created_; }
     clock::time_point last_used() const noexcept { return last_used_; }
 
+    /// The typed reader of this connection's replies, reused exchange after exchange: reset for
+    /// a body of `shape`, or as the last exchange left it.
+    minapp::detail::reply_reader& reader(minapp::detail::reply_shape shape);
+    minapp::detail::reply_reader& reader() noexcept { return *reader_; }
+
+    /// Scratch space for serialising a request on this connection (its capacity is kept).
+    std::string& scratch() noexcept { return scratch_; }
+
 private:
-    boost::beast::tcp_stream& tcp() noexcept;
+    tcp_socket& socket() noexcept;
+    void cancel_connect() noexcept; // on the strand: the deadline of connect passed
 
     template <class Stream>
     boost::asio::awaitable<exchange_outcome>
-    exchange_on(Stream& stream, beast_request& req, response& out, clock::time_point deadline,
-                const response_limits& limits, exchange_info& info);
+    exchange_on(Stream& stream, std::span<const boost::asio::const_buffer> request,
+                reply_parser& parser, const response_limits& limits, exchange_info& info,
+                minapp::detail::rearm_hook rearm);
 
-    std::variant<boost::beast::tcp_stream, tls_stream> stream_;
+    exchange_outcome failed(const boost::system::error_code& cause, stage where,
+                            exchange_info& info, bool response_started = false);
+
+    std::variant<tcp_socket, tls_stream> stream_;
+    std::optional<boost::asio::ip::tcp::resolver> resolver_; // while connecting
     boost::beast::flat_buffer buffer_;
+    std::optional<minapp::detail::reply_reader> reader_;
+    std::string scratch_;
     std::size_t requests_served_ = 0;
     clock::time_point created_ = clock::now();
     clock::time_point last_used_ = created_;
     bool resumed_ = false;
+    bool connect_timed_out_ = false; // on the strand, while connecting
+    std::atomic<abort_reason> aborted_{abort_reason::none};
 };
 
 } // namespace minapp::http::detail

@@ -18,27 +18,37 @@ using minapp::outcome_status;
 
 BOOST_AUTO_TEST_SUITE(bulk_outcome)
 
+// The call's verdict (diagnostics::applied, set by call_fsm) decides: a bulk outcome does not
+// re-derive it from the code.
 BOOST_AUTO_TEST_CASE(failures_are_classified_by_what_may_have_been_applied) {
+    using minapp::write_applied;
     struct row {
         error code;
         bool request_sent;
+        write_applied applied;
         outcome_status expected;
     };
     const row rows[] = {
-        {error::outcome_unknown, true, outcome_status::unknown},
-        {error::cancelled, true, outcome_status::unknown},
-        {error::cancelled, false, outcome_status::not_attempted},
-        {error::server_error, true, outcome_status::failed},
-        {error::bad_request, true, outcome_status::failed},
-        {error::connect_failed, false, outcome_status::failed},
-        {error::invalid_argument, false, outcome_status::failed},
-        {error::rate_limited, true, outcome_status::failed},
+        {error::outcome_unknown, true, write_applied::maybe, outcome_status::unknown},
+        {error::cancelled, true, write_applied::maybe, outcome_status::unknown},
+        // Cancelled in a backoff after a refusal: sent, but certainly not applied.
+        {error::cancelled, true, write_applied::no, outcome_status::failed},
+        {error::cancelled, false, write_applied::no, outcome_status::not_attempted},
+        {error::pool_shut_down, false, write_applied::no, outcome_status::not_attempted},
+        {error::pool_shut_down, true, write_applied::no, outcome_status::failed},
+        {error::not_attempted, false, write_applied::no, outcome_status::not_attempted},
+        {error::server_error, true, write_applied::no, outcome_status::failed},
+        {error::bad_request, true, write_applied::no, outcome_status::failed},
+        {error::connect_failed, false, write_applied::no, outcome_status::failed},
+        {error::invalid_argument, false, write_applied::no, outcome_status::failed},
+        {error::rate_limited, true, write_applied::no, outcome_status::failed},
         // A 2xx whose body could not be read: the write was applied.
-        {error::malformed_response, true, outcome_status::unknown},
+        {error::malformed_response, true, write_applied::yes, outcome_status::unknown},
     };
     for (const auto& r : rows) {
         minapp::failure f{r.code, {}};
         f.diagnostics.request_sent = r.request_sent;
+        f.diagnostics.applied = r.applied;
         BOOST_TEST_CONTEXT(f.code.message() << " sent=" << r.request_sent) {
             BOOST_TEST(minapp::detail::classify_failure(f) == r.expected);
         }
