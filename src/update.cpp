@@ -4,6 +4,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -268,27 +269,28 @@ std::vector<std::string> update::fields() const {
     return out;
 }
 
+std::string_view update::operator_name(kind what) noexcept {
+    switch (what) {
+    case kind::incr_by:
+        return "$incr_by";
+    case kind::append:
+        return "$append";
+    case kind::append_unique:
+        return "$append_unique";
+    case kind::remove:
+        return "$remove";
+    case kind::patch:
+        return "$update";
+    case kind::pop:
+        return "$pop";
+    case kind::set:
+    case kind::unset:
+        break;
+    }
+    return {};
+}
+
 json::object update::document() const {
-    const auto operator_name = [](kind what) -> std::string_view {
-        switch (what) {
-        case kind::incr_by:
-            return "$incr_by";
-        case kind::append:
-            return "$append";
-        case kind::append_unique:
-            return "$append_unique";
-        case kind::remove:
-            return "$remove";
-        case kind::patch:
-            return "$update";
-        case kind::pop:
-            return "$pop";
-        case kind::set:
-        case kind::unset:
-            break;
-        }
-        return {};
-    };
     json::object sets;
     json::object unsets;
     for (const auto& op : ops_) {
@@ -306,8 +308,68 @@ json::object update::document() const {
     return json::object{{"$set", std::move(sets)}, {"$unset", std::move(unsets)}};
 }
 
+namespace {
+
+// Appends what `sr` was reset on to `out`, growing it in place: no string of its own.
+void drain(json::serializer& sr, std::string& out) {
+    while (!sr.done()) {
+        const auto used = out.size();
+        out.resize(std::max(out.capacity(), used + 64));
+        out.resize(used + sr.read(out.data() + used, out.size() - used).size());
+    }
+}
+
+} // namespace
+
+// The same text as serialize(document()), written straight from the operations: a request
+// body then costs no copy of the operands into a temporary document.
 std::string update::to_json() const {
-    return json::serialize(document());
+    std::string out;
+    out.reserve(64);
+    json::serializer sr;
+    const auto key = [&](std::string_view name) {
+        sr.reset(json::string_view(name));
+        drain(sr, out);
+        out += ':';
+    };
+    const bool with_unsets = std::any_of(
+        ops_.begin(), ops_.end(), [](const operation& op) { return op.what == kind::unset; });
+    out += with_unsets ? "{\"$set\":{" : "{";
+    bool first = true;
+    for (const auto& op : ops_) {
+        if (op.what == kind::unset) {
+            continue;
+        }
+        if (!std::exchange(first, false)) {
+            out += ',';
+        }
+        key(op.field);
+        if (op.what != kind::set) {
+            out += '{';
+            key(operator_name(op.what));
+        }
+        sr.reset(&op.operand);
+        drain(sr, out);
+        if (op.what != kind::set) {
+            out += '}';
+        }
+    }
+    if (with_unsets) {
+        out += "},\"$unset\":{";
+        first = true;
+        for (const auto& op : ops_) {
+            if (op.what == kind::unset) {
+                if (!std::exchange(first, false)) {
+                    out += ',';
+                }
+                key(op.field);
+                out += "\"\"";
+            }
+        }
+        out += '}';
+    }
+    out += '}';
+    return out;
 }
 
 } // namespace minapp

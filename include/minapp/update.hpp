@@ -168,6 +168,7 @@ private:
         boost::json::value operand;
     };
 
+    static std::string_view operator_name(kind what) noexcept;
     update& put(std::string_view field, kind what, boost::json::value operand);
     update& record(std::string problem);
     update& patch_value(std::string_view field, boost::json::value changes);

@@ -166,8 +166,8 @@ asio::awaitable<exchange_outcome> connection::connect(const origin& target,
 
 template <class Stream>
 asio::awaitable<exchange_outcome>
-connection::exchange_on(Stream& stream, std::span<const asio::const_buffer> request,
-                        reply_parser& parser, const response_limits& limits, exchange_info& info,
+connection::exchange_on(Stream& stream, asio::const_buffer request, reply_parser& parser,
+                        const response_limits& limits, exchange_info& info,
                         minapp::detail::rearm_hook rearm) {
     rearm();
     auto [write_ec, written] =
@@ -189,7 +189,7 @@ connection::exchange_on(Stream& stream, std::span<const asio::const_buffer> requ
     co_return exchange_outcome{{}, stage::none, true, parser.keep_alive()};
 }
 
-asio::awaitable<exchange_outcome> connection::exchange(std::span<const asio::const_buffer> request,
+asio::awaitable<exchange_outcome> connection::exchange(asio::const_buffer request,
                                                        reply_parser& parser,
                                                        const response_limits& limits,
                                                        exchange_info& info,

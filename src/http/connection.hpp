@@ -68,8 +68,8 @@ public:
     /// Writes `request` (already serialised) and reads one response through `parser`; `rearm`
     /// runs before each of the two waits.
     boost::asio::awaitable<exchange_outcome>
-    exchange(std::span<const boost::asio::const_buffer> request, reply_parser& parser,
-             const response_limits& limits, exchange_info& info, minapp::detail::rearm_hook rearm);
+    exchange(boost::asio::const_buffer request, reply_parser& parser, const response_limits& limits,
+             exchange_info& info, minapp::detail::rearm_hook rearm);
 
     /// Ends what the connection is doing, and makes any later exchange fail at once: the socket
     /// is shut down (a syscall, safe from any thread), so a pending read or write completes
@@ -112,8 +112,8 @@ private:
 
     template <class Stream>
     boost::asio::awaitable<exchange_outcome>
-    exchange_on(Stream& stream, std::span<const boost::asio::const_buffer> request,
-                reply_parser& parser, const response_limits& limits, exchange_info& info,
+    exchange_on(Stream& stream, boost::asio::const_buffer request, reply_parser& parser,
+                const response_limits& limits, exchange_info& info,
                 minapp::detail::rearm_hook rearm);
 
     exchange_outcome failed(const boost::system::error_code& cause, stage where,

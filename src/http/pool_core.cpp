@@ -417,15 +417,14 @@ pool_core::attempt(call_ticket& ticket, serialiser request,
         }
         out.info.connection_reused = reused;
 
-        std::string& head = conn->scratch();
-        head.clear();
-        request.write(request.context, head);
-        std::array<asio::const_buffer, 3> buffers{asio::buffer(head)};
-        std::size_t count = 1;
+        // One contiguous buffer: a TLS stream writes one record per buffer of a sequence (and
+        // a syscall each), so copying a body of a few hundred bytes is far cheaper than
+        // gathering it.
+        std::string& wire = conn->scratch();
+        wire.clear();
+        request.write(request.context, wire);
         for (const auto& b : trailing) {
-            if (count < buffers.size() && b.size() != 0) {
-                buffers[count++] = b;
-            }
+            wire.append(static_cast<const char*>(b.data()), b.size());
         }
         minapp::detail::reply_reader* typed = shape ? &conn->reader(*shape) : nullptr;
         if (headers != nullptr) {
@@ -450,8 +449,8 @@ pool_core::attempt(call_ticket& ticket, serialiser request,
             co_return fail(by_shutdown ? error_code(error::pool_shut_down)
                                        : error_code(error::cancelled));
         }
-        auto outcome = co_await conn->exchange(std::span(buffers.data(), count), parser, limits,
-                                               out.info, ticket.rearm());
+        auto outcome =
+            co_await conn->exchange(asio::buffer(wire), parser, limits, out.info, ticket.rearm());
         if (!outcome.ec && tls_ && conn->requests_served() == 1) {
             // Fresh tickets from each new connection keep resumption working if one expires.
             auto fresh = conn->session();
