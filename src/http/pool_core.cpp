@@ -290,8 +290,9 @@ void pool_core::release(call_ticket& ticket, std::shared_ptr<connection> used, b
     if (!used) {
         return;
     }
-    if (!reusable || shut_down_ || used->aborted() != abort_reason::none) {
-        discard(std::move(used), clean && used->aborted() == abort_reason::none);
+    const bool aborted = used->aborted() != abort_reason::none;
+    if (!reusable || shut_down_ || aborted) {
+        discard(std::move(used), clean && !aborted);
         return;
     }
     hand_over(std::move(used));
