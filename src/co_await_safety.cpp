@@ -20,6 +20,7 @@
 #include <minapp/rate_limiter.hpp>
 #include <minapp/result.hpp>
 #include <minapp/retry_policy.hpp>
+#include <minapp/token_source.hpp>
 #include <minapp/update.hpp>
 #include <minapp/user_pager.hpp>
 #include <minapp/user_profile.hpp>
@@ -39,10 +40,11 @@ constexpr bool all_safe = (co_await_safe<T> && ...);
 
 // Every public type a user can build: the parameters of the awaitables and their members, the
 // options, and the results (which users build in test doubles).
-static_assert(all_safe<client_options, http::pool_options, http::tls_options, retry_policy,
-                       rate_limit, user_query, list_cursor, order_by, where, update, account_update,
-                       v1_filter, batch_slice, geo_point, geo_polygon, user_update, update_source,
-                       bulk_options, where_update_options>);
+static_assert(
+    all_safe<client_options, http::pool_options, http::tls_options, retry_policy, rate_limit,
+             user_query, list_cursor, order_by, where, update, account_update, v1_filter,
+             batch_slice, geo_point, geo_polygon, user_update, update_source, bulk_options,
+             where_update_options, client_credentials, token_grant, token_renewal>);
 static_assert(
     all_safe<user_profile, page_meta, user_page, basic_page<user_v1>, user_v1, account_info,
              batch_success, batch_error, batch_update_result, diagnostics, failure, bulk_progress,

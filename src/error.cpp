@@ -79,6 +79,8 @@ private:
             return "outcome unknown: the request may or may not have been applied";
         case error::not_attempted:
             return "not attempted";
+        case error::token_flow_failed:
+            return "the access token could not be obtained";
         }
         return "unknown minapp error";
     }

@@ -4,6 +4,7 @@
 #include <minapp/http/options.hpp>
 #include <minapp/rate_limiter.hpp>
 #include <minapp/retry_policy.hpp>
+#include <minapp/token_source.hpp>
 
 #include <chrono>
 #include <functional>
@@ -14,8 +15,8 @@
 
 namespace minapp {
 
-/// Everything a client needs; only the token is required. Written inline with chainable
-/// setters, each getter named like its setter:
+/// Everything a client needs; only a token (or a way to obtain one) is required. Written inline
+/// with chainable setters, each getter named like its setter:
 ///
 ///     minapp::client c(ex, minapp::client_options().base_url(url).access_token(token));
 ///
@@ -40,13 +41,40 @@ public:
     const std::string& access_token() const noexcept { return access_token_; }
 
     /// Used instead of `access_token` when set: called before every attempt of every call (a
-    /// retry picks up a refreshed token), on the client's internal strand, so it must be cheap
-    /// and must not block; it may be called from any thread that runs the executor.
+    /// retry picks up a refreshed token), in the calling coroutine, so it must be cheap, must
+    /// not block, and must be safe to call from every thread that runs the calls' executors.
+    /// A 401 is final with it: prefer `token_fetcher` for tokens that expire.
     client_options& token_provider(std::function<std::string()> v) {
         token_provider_ = std::move(v);
         return *this;
     }
     const std::function<std::string()>& token_provider() const noexcept { return token_provider_; }
+
+    /// Used instead of `access_token` when set: the client awaits it for a token when it has
+    /// none or the one it has is about to expire (see `token_renewal`), in one flight however
+    /// many calls are waiting, and again after a 401 (the call is then replayed once).
+    client_options& token_fetcher(minapp::token_fetcher v) {
+        token_fetcher_ = std::move(v);
+        return *this;
+    }
+    const minapp::token_fetcher& token_fetcher() const noexcept { return token_fetcher_; }
+
+    /// Obtain tokens with the Open API client-credentials flow (takes precedence over
+    /// `token_fetcher`, `token_provider` and `access_token`), renewed as `token_fetcher`'s are.
+    client_options& client_credentials(minapp::client_credentials v) {
+        client_credentials_ = std::move(v);
+        return *this;
+    }
+    const std::optional<minapp::client_credentials>& client_credentials() const noexcept {
+        return client_credentials_;
+    }
+
+    /// When fetched tokens are renewed (`token_fetcher`, `client_credentials`).
+    client_options& token_renewal(minapp::token_renewal v) {
+        token_renewal_ = v;
+        return *this;
+    }
+    const minapp::token_renewal& token_renewal() const noexcept { return token_renewal_; }
 
     /// X-Hydrogen-Env-ID of a test environment; empty (default) for production.
     client_options& env_id(std::string v) {
@@ -117,6 +145,9 @@ private:
     std::string base_url_ = "https://cloud.minapp.com";
     std::string access_token_;
     std::function<std::string()> token_provider_;
+    minapp::token_fetcher token_fetcher_;
+    std::optional<minapp::client_credentials> client_credentials_;
+    minapp::token_renewal token_renewal_;
     std::string env_id_;
     std::chrono::milliseconds request_timeout_{30'000};
     http::pool_options pool_;

@@ -49,6 +49,12 @@ enum class error {
     // Outcomes of bulk operations.
     outcome_unknown = 300, ///< A write may or may not have been applied (its answer was lost).
     not_attempted,         ///< The item was never sent (cancellation or stop-on-error).
+
+    // Obtaining an access token (token_fetcher, client_credentials).
+    token_flow_failed = 400, ///< The token flow broke its protocol: a refused redirect (another
+                             ///< origin, more than 5, no Location), a reply without the code or
+                             ///< token, or an error answer other than invalid_client (the
+                             ///< server's `error` is in the diagnostics).
 };
 
 /// The error category of `minapp::error`.

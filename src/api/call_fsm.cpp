@@ -75,6 +75,7 @@ std::chrono::milliseconds call_fsm::delay(double jitter01) const {
 call_fsm::action call_fsm::on_sent(const attempt_report& r,
                                    std::chrono::system_clock::time_point now) {
     throttle_pause_.reset();
+    token_refused_ = false;
     sends_ += r.sends;
     auto& d = f_.diagnostics;
     d.attempts = sends_;
@@ -116,6 +117,13 @@ call_fsm::action call_fsm::on_sent(const attempt_report& r,
         d.http_status = r.status;
         d.server_message = std::string(r.server_message);
         d.detail.clear();
+        if (r.status == 401 && s_.renewable && !replayed_) {
+            // The token was refused, so the request was not applied: replay it once with a
+            // new token, outside the retry policy and the retry budget.
+            replayed_ = true;
+            token_refused_ = true;
+            return start();
+        }
         if (r.status >= 300 && r.status < 400) {
             d.detail = "redirects are not followed";
         }

@@ -48,6 +48,7 @@ public:
         bool idempotent = true; ///< sending it twice has the effect of sending it once
         bool write = false;     ///< not a GET
         bool limited = false;   ///< every attempt waits for a rate limiter
+        bool renewable = false; ///< a 401 can be cured by a new token: replay once
     };
 
     /// `f` carries the method and path of the call's diagnostics.
@@ -69,6 +70,9 @@ public:
     /// The backoff before the next attempt (after action::sleep); `jitter01` in [0, 1) draws
     /// it (equal jitter, see backoff_delay).
     std::chrono::milliseconds delay(double jitter01) const;
+    /// After on_sent() of a 401 that will be replayed: the token the attempt used must be
+    /// invalidated before the next one.
+    bool token_refused() const noexcept { return token_refused_; }
     /// After on_sent() of a 429: the pause every caller of the limiter should take.
     std::optional<std::chrono::milliseconds> throttle_pause() const noexcept {
         return throttle_pause_;
@@ -85,6 +89,8 @@ private:
     bool succeeded_ = false;
     bool may_have_applied_ = false; // a lost answer of a write: the verdict becomes "maybe"
     bool throttled_ = false;        // the last failure asked to slow down (429, 503)
+    bool replayed_ = false;         // a 401 was replayed with a new token (once per call)
+    bool token_refused_ = false;    // the last attempt's token was refused
     std::optional<std::chrono::milliseconds> retry_after_;
     std::optional<std::chrono::milliseconds> throttle_pause_;
 };

@@ -6,6 +6,7 @@
 #include "../http/request_validation.hpp"
 #include "call_fsm.hpp"
 #include "json_reply.hpp"
+#include "token_flow.hpp"
 
 #include <minapp/client.hpp>
 #include <minapp/error.hpp>
@@ -99,16 +100,24 @@ failure invalid_argument(std::string detail, const call_spec* spec) {
 client_impl::client_impl(const asio::any_io_executor& ex, client_options options)
     : executor_(ex)
     , options_(std::move(options))
-    , pool_(ex, checked_origin(options_.base_url()), options_.pool())
-    , core_(http::detail::pool_access::core(pool_))
+    , pool_(std::make_shared<http::connection_pool>(ex, checked_origin(options_.base_url()),
+                                                    options_.pool()))
+    , core_(http::detail::pool_access::core(*pool_))
     , limiter_(options_.shared_rate_limiter() ? options_.shared_rate_limiter()
                : options_.rate_limit() ? std::make_shared<rate_limiter>(*options_.rate_limit())
                                        : nullptr)
     , budget_(options_.retry().budget_max_tokens, options_.retry().budget_token_ratio)
-    , origin_length_(pool_.target().to_string().size())
+    , origin_length_(pool_->target().to_string().size())
     , jitter_(options_.retry().jitter_seed) {
-    if (options_.access_token().empty() && !options_.token_provider()) {
-        throw api_error(invalid_argument("an access token (or a token provider) is required"));
+    if (options_.access_token().empty() && !options_.token_provider() &&
+        !options_.token_fetcher() && !options_.client_credentials()) {
+        throw api_error(invalid_argument("an access token is required (access_token, "
+                                         "client_credentials, token_fetcher or token_provider)"));
+    }
+    if (const auto& c = options_.client_credentials();
+        c && (c->client_id().empty() || c->client_secret().empty())) {
+        throw api_error(invalid_argument("client_credentials: the client id and secret must not "
+                                         "be empty"));
     }
     if (options_.retry().max_attempts < 1) {
         throw api_error(invalid_argument("retry.max_attempts must be at least 1"));
@@ -117,15 +126,24 @@ client_impl::client_impl(const asio::any_io_executor& ex, client_options options
     if (r.budget_max_tokens > 0 && !(r.budget_token_ratio > 0 && r.budget_token_ratio <= 1)) {
         throw api_error(invalid_argument("retry.budget_token_ratio must be within (0, 1]"));
     }
-    if (!options_.token_provider()) {
+    if (const auto& c = options_.client_credentials()) {
+        auto flow = std::make_shared<credentials_flow>(pool_, *c);
+        tokens_ = std::make_shared<token_cache>(
+            ex, [flow] { return flow->fetch(); }, options_.token_renewal());
+    } else if (options_.token_fetcher()) {
+        tokens_ =
+            std::make_shared<token_cache>(ex, options_.token_fetcher(), options_.token_renewal());
+    } else if (!options_.token_provider()) {
         block_ = make_block(options_.access_token());
     }
 }
 
-std::shared_ptr<const client_impl::header_block> client_impl::make_block(std::string token) const {
+std::shared_ptr<const client_impl::header_block>
+client_impl::make_block(std::string token, std::uint64_t generation) const {
     auto b = std::make_shared<header_block>();
-    const auto& target = pool_.target();
-    const std::string& user_agent = pool_.options().user_agent();
+    b->generation = generation;
+    const auto& target = pool_->target();
+    const std::string& user_agent = pool_->options().user_agent();
     // Values are checked here once: a CR or LF in one would inject header fields.
     for (const http::field& f : {http::field("Authorization", "Bearer " + token),
                                  http::field("X-Hydrogen-Env-ID", options_.env_id())}) {
@@ -161,6 +179,16 @@ std::shared_ptr<const client_impl::header_block> client_impl::current_block() {
     return block_;
 }
 
+std::shared_ptr<const client_impl::header_block> client_impl::block_for(const issued_token& token) {
+    auto b = fetched_block_.load(std::memory_order_acquire);
+    if (!b || b->generation != token.generation) {
+        auto fresh = make_block(token.value, token.generation);
+        fetched_block_.store(fresh, std::memory_order_release);
+        b = std::move(fresh);
+    }
+    return b;
+}
+
 double client_impl::next_jitter() {
     std::lock_guard lock(mutex_);
     return std::uniform_real_distribution<double>(0.0, 1.0)(jitter_);
@@ -168,6 +196,9 @@ double client_impl::next_jitter() {
 
 void client_impl::shutdown() {
     if (!closing_.exchange(true)) {
+        if (tokens_) {
+            tokens_->shutdown();
+        }
         core_->shutdown();
     }
 }
@@ -218,9 +249,9 @@ asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, 
 
     const bool write = spec.method != http::method::get;
     rate_limiter* limiter = self->limiter_.get();
-    call_fsm fsm(
-        {&self->options_.retry(), &self->budget_, spec.idempotent, write, limiter != nullptr},
-        std::move(f));
+    call_fsm fsm({&self->options_.retry(), &self->budget_, spec.idempotent, write,
+                  limiter != nullptr, self->tokens_ != nullptr},
+                 std::move(f));
     const std::array<asio::const_buffer, 1> body{asio::buffer(spec.body)};
     std::optional<asio::steady_timer> backoff;
     auto admitted_at = clock::now();
@@ -249,7 +280,37 @@ asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, 
             break;
         }
         case call_fsm::action::send: {
-            const auto block = self->current_block();
+            std::shared_ptr<const header_block> block;
+            if (token_cache* tokens = self->tokens_.get()) {
+                auto token = tokens->current();
+                if (!token) {
+                    token_wait waker(*tokens);
+                    if (cancelled(cancel_state) || !pool.wait_externally(ticket, &waker)) {
+                        action = fsm.on_acquired(stop_reason());
+                        break;
+                    }
+                    auto fetched = co_await tokens->wait(waker, ticket.rearm());
+                    pool.wait_externally(ticket, nullptr);
+                    if (!fetched) {
+                        const auto stop = stop_reason();
+                        if (stop != call_stop::none || fetched.error().code == error::cancelled) {
+                            action = fsm.on_acquired(stop == call_stop::none ? call_stop::cancelled
+                                                                             : stop);
+                            break;
+                        }
+                        // The call was not sent with this token: it fails as the fetch did.
+                        failure bad = std::move(fetched.error());
+                        bad.diagnostics.attempts = fsm.attempts();
+                        bad.diagnostics.request_sent = fsm.failure_info().diagnostics.request_sent;
+                        bad.diagnostics.applied = fsm.failure_info().diagnostics.applied;
+                        co_return bad;
+                    }
+                    token = std::move(*fetched);
+                }
+                block = self->block_for(*token);
+            } else {
+                block = self->current_block();
+            }
             if (!block->problem.empty()) {
                 failure& bad = fsm.failure_info();
                 bad.code = error::invalid_request;
@@ -284,6 +345,9 @@ asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, 
             report.server_message = message;
             report.retry_after = out.retry_after;
             action = fsm.on_sent(report, std::chrono::system_clock::now());
+            if (fsm.token_refused()) {
+                self->tokens_->invalidate(block->generation);
+            }
             if (limiter != nullptr && fsm.throttle_pause()) {
                 limiter->on_throttled(*fsm.throttle_pause(), admitted_at);
             }

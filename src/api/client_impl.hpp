@@ -6,6 +6,7 @@
 #include "../http/pool_core.hpp"
 #include "reply_reader.hpp"
 #include "retry_budget.hpp"
+#include "token_cache.hpp"
 
 #include <minapp/account.hpp>
 #include <minapp/batch_update.hpp>
@@ -104,27 +105,33 @@ public:
     void shutdown();
 
     const client_options& options() const noexcept { return options_; }
-    const http::connection_pool& pool() const noexcept { return pool_; }
+    const http::connection_pool& pool() const noexcept { return *pool_; }
     const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
     /// The limiter every attempt waits on; null without a rate limit.
     const std::shared_ptr<rate_limiter>& limiter() const noexcept { return limiter_; }
+    /// The cache of fetched tokens; null with a fixed token or a token provider.
+    const std::shared_ptr<token_cache>& tokens() const noexcept { return tokens_; }
 
 private:
     /// The header fields every request carries, as text: Host, User-Agent, Authorization,
     /// X-Hydrogen-Env-ID, Accept. Built when the token changes, not per call.
     struct header_block {
         std::string token;
+        std::uint64_t generation = 0; ///< of a fetched token (token_cache)
         std::string text;
         std::string problem; ///< a CR/LF in a value: every request fails before sending
     };
-    std::shared_ptr<const header_block> make_block(std::string token) const;
-    /// The block for this attempt (calls the token provider, if any).
+    std::shared_ptr<const header_block> make_block(std::string token,
+                                                   std::uint64_t generation = 0) const;
+    /// The block for this attempt with a fixed token or a token provider (which it calls).
     std::shared_ptr<const header_block> current_block();
+    /// The block for a fetched token: built once per generation.
+    std::shared_ptr<const header_block> block_for(const issued_token& token);
     double next_jitter();
 
     boost::asio::any_io_executor executor_;
     client_options options_;
-    http::connection_pool pool_;
+    std::shared_ptr<http::connection_pool> pool_; // shared with the token flow
     std::shared_ptr<http::detail::pool_core> core_;
     std::shared_ptr<rate_limiter> limiter_;
     retry_budget budget_;
@@ -132,6 +139,8 @@ private:
     std::mutex mutex_; // the jitter and a provider's block
     std::mt19937_64 jitter_;
     std::shared_ptr<const header_block> block_;
+    std::shared_ptr<token_cache> tokens_;
+    std::atomic<std::shared_ptr<const header_block>> fetched_block_;
     std::atomic<bool> closing_{false};
 };
 

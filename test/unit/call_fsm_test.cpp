@@ -63,17 +63,20 @@ struct outcome {
     std::string detail;
     std::chrono::milliseconds first_delay{0};
     std::optional<std::chrono::milliseconds> pause;
+    int tokens_refused = 0; ///< times the driver was told to invalidate its token
+    std::string server_message;
 };
 
 // Runs a script the way the driver does: performs each action with the next step.
 outcome run(kind k, bool limited, const std::vector<step>& script, double budget_tokens = 100,
-            int max_attempts = 4) {
+            int max_attempts = 4, bool renewable = false, retry_budget* shared_budget = nullptr) {
     minapp::retry_policy policy;
     policy.max_attempts = max_attempts;
-    retry_budget budget(budget_tokens, 0.2);
+    retry_budget own_budget(budget_tokens, 0.2);
     call_fsm::settings s;
     s.policy = &policy;
-    s.budget = &budget;
+    s.budget = shared_budget != nullptr ? shared_budget : &own_budget;
+    s.renewable = renewable;
     s.idempotent = k != kind::put_incr;
     s.write = k != kind::get;
     s.limited = limited;
@@ -94,6 +97,7 @@ outcome run(kind k, bool limited, const std::vector<step>& script, double budget
         case call_fsm::action::send:
             BOOST_TEST_REQUIRE((st.type == step::what::sent));
             action = fsm.on_sent(st.report, now);
+            out.tokens_refused += fsm.token_refused() ? 1 : 0;
             if (fsm.throttle_pause()) {
                 out.pause = fsm.throttle_pause();
             }
@@ -118,6 +122,7 @@ outcome run(kind k, bool limited, const std::vector<step>& script, double budget
         out.applied = f.diagnostics.applied;
         out.request_sent = f.diagnostics.request_sent;
         out.detail = f.diagnostics.detail;
+        out.server_message = f.diagnostics.server_message;
     }
     return out;
 }
@@ -330,6 +335,55 @@ BOOST_AUTO_TEST_CASE(throttling_and_the_retry_budget) {
         BOOST_TEST(!o.succeeded);
         BOOST_TEST(o.attempts == 2);
         BOOST_TEST(o.detail.find("retry budget is exhausted") != std::string::npos);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_401_is_replayed_once_with_a_renewable_token) {
+    using a = call_fsm::action;
+    {
+        // Renewed: the replay succeeds; both sends count, the retry budget is not charged.
+        retry_budget budget(1, 1.0);
+        const auto o = run(kind::put_incr, true, {granted, answered(401), granted, answered(200)},
+                           100, 1, true, &budget);
+        BOOST_TEST(o.succeeded);
+        BOOST_TEST(o.attempts == 2);
+        BOOST_TEST(o.tokens_refused == 1);
+        BOOST_TEST((o.actions == std::vector<a>{a::acquire, a::send, a::acquire, a::send}));
+        BOOST_TEST(budget.retry_allowed());
+    }
+    {
+        // A second 401 is final, with the server's message; a write refused twice was not
+        // applied.
+        const auto o = run(kind::put_set, false, {answered(401), answered(401)}, 100, 4, true);
+        BOOST_TEST(!o.succeeded);
+        BOOST_TEST((o.code == error::unauthorized));
+        BOOST_TEST(o.attempts == 2);
+        BOOST_TEST(o.tokens_refused == 1);
+        BOOST_TEST((o.applied == write_applied::no));
+        BOOST_TEST(o.server_message == "server says no");
+    }
+    {
+        // A fixed token cannot be renewed: the first 401 is final.
+        const auto o = run(kind::get, false, {answered(401)}, 100, 4, false);
+        BOOST_TEST((o.code == error::unauthorized));
+        BOOST_TEST(o.attempts == 1);
+        BOOST_TEST(o.tokens_refused == 0);
+    }
+    {
+        // The replay's own failures follow the retry policy as usual.
+        const auto o = run(kind::get, false, {answered(401), answered(503), slept, answered(200)},
+                           100, 4, true);
+        BOOST_TEST(o.succeeded);
+        BOOST_TEST(o.attempts == 3);
+    }
+    {
+        // Cancelled while waiting for the limiter before the replay.
+        const auto o =
+            run(kind::get, true,
+                {granted, answered(401), wait_ended(step::what::acquired, call_stop::cancelled)},
+                100, 4, true);
+        BOOST_TEST((o.code == error::cancelled));
+        BOOST_TEST(o.attempts == 1);
     }
 }
 
