@@ -293,6 +293,10 @@ asio::awaitable<result<std::int64_t>> client::count_users() {
     return minapp::count_users(impl_, where::all());
 }
 
+asio::awaitable<result<token_grant>> client::access_token() {
+    return detail::client_impl::access_token(impl_);
+}
+
 user_pager client::list_users(user_query query) {
     return user_pager(std::make_shared<detail::pager_state>(impl_, std::move(query)));
 }

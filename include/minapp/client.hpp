@@ -136,6 +136,12 @@ public:
     /// builder, a built-in field without `allow_builtin_field_updates`): error::invalid_argument.
     result<void> validate(const update& change) const;
 
+    /// The access token calls send now and what remains of its lifetime, for scripts that hand
+    /// it to other tools (`minapp auth token`). With `client_credentials` or `token_fetcher`, one
+    /// is obtained first when the client holds none (joining a renewal in flight). With a fixed
+    /// token or a `token_provider`: that token, and an `expires_in` of 0 (unknown).
+    boost::asio::awaitable<result<token_grant>> access_token();
+
     /// Counters of the connection pool.
     http::pool_stats pool_stats() const noexcept;
 

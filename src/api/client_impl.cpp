@@ -391,6 +391,42 @@ asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, 
     }
 }
 
+asio::awaitable<result<token_grant>> client_impl::access_token(std::shared_ptr<client_impl> self) {
+    if (!self->tokens_) {
+        const auto block = self->current_block();
+        co_return token_grant(block->token, std::chrono::seconds(0));
+    }
+    auto token = self->tokens_->current();
+    if (!token) {
+        const asio::cancellation_state cancel_state = co_await asio::this_coro::cancellation_state;
+        auto& pool = *self->core_;
+        http::detail::call_ticket ticket;
+        ticket.caller_slot = cancel_state.slot();
+        if (!pool.enter(ticket)) {
+            co_return failure(error::pool_shut_down);
+        }
+        struct registration {
+            http::detail::pool_core& pool;
+            http::detail::call_ticket& ticket;
+            ~registration() { pool.leave(ticket); }
+        } registered{pool, ticket};
+        token_wait waker(*self->tokens_);
+        if (cancelled(cancel_state) || !pool.wait_externally(ticket, &waker)) {
+            co_return failure(pool.state(ticket).shut_down ? error::pool_shut_down
+                                                           : error::cancelled);
+        }
+        auto fetched = co_await self->tokens_->wait(waker, ticket.rearm());
+        pool.wait_externally(ticket, nullptr);
+        if (!fetched) {
+            co_return std::move(fetched.error());
+        }
+        token = std::move(*fetched);
+    }
+    const auto left =
+        std::chrono::duration_cast<std::chrono::seconds>(token->expires_at - self->tokens_->now());
+    co_return token_grant(token->value, std::max(left, std::chrono::seconds(0)));
+}
+
 template asio::awaitable<result<user_profile>>
     client_impl::call<user_profile>(std::shared_ptr<client_impl>, call_spec);
 template asio::awaitable<result<user_page>>

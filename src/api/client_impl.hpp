@@ -101,6 +101,10 @@ public:
     static boost::asio::awaitable<result<T>> call(std::shared_ptr<client_impl> self,
                                                   call_spec spec);
 
+    /// The token a call would send now (see client::access_token).
+    static boost::asio::awaitable<result<token_grant>>
+    access_token(std::shared_ptr<client_impl> self);
+
     /// Ends every call in flight and refuses new ones; closes the pool. Any thread; idempotent.
     void shutdown();
 

@@ -26,7 +26,7 @@ token_windows windows_for(clock::time_point fetched_at, std::chrono::seconds lif
     const auto soft = std::min<clock::duration>(renewal.renew_before, life / 2);
     const auto hard = std::min<clock::duration>(renewal.wait_before, life / 10);
     const auto expires = fetched_at + life;
-    return {expires - std::max(soft, hard), expires - hard};
+    return {expires - std::max(soft, hard), expires - hard, expires};
 }
 
 struct token_cache::flight {
@@ -101,6 +101,7 @@ void token_cache::finish(flight& f, result<token_grant> r, clock::time_point sta
         const auto w = windows_for(started, r->expires_in(), renewal_);
         t->renew_at = w.renew_at;
         t->wait_at = w.wait_at;
+        t->expires_at = w.expires_at;
         std::shared_ptr<const issued_token> shared = std::move(t);
         token_.store(shared, std::memory_order_release);
         f.outcome = std::move(shared);

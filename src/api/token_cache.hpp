@@ -29,12 +29,14 @@ struct issued_token {
     std::uint64_t generation = 0; ///< 1 for the first token fetched, +1 per renewal
     std::chrono::steady_clock::time_point renew_at; ///< the soft window starts
     std::chrono::steady_clock::time_point wait_at;  ///< the hard window starts
+    std::chrono::steady_clock::time_point expires_at;
 };
 
 /// When a token fetched at `fetched_at` enters its soft and hard windows.
 struct token_windows {
     std::chrono::steady_clock::time_point renew_at;
     std::chrono::steady_clock::time_point wait_at;
+    std::chrono::steady_clock::time_point expires_at;
 };
 token_windows windows_for(std::chrono::steady_clock::time_point fetched_at,
                           std::chrono::seconds lifetime, const token_renewal& renewal);
@@ -96,6 +98,8 @@ public:
     void shutdown();
 
     token_cache_stats stats() const;
+    /// The clock the windows are read on.
+    std::chrono::steady_clock::time_point now() const { return now_(); }
 
 private:
     friend class token_wait;

@@ -209,6 +209,21 @@ BOOST_AUTO_TEST_CASE(the_flow_follows_two_redirects_with_cookies_and_the_token_i
     BOOST_TEST(t.service.api_calls == 6);
 }
 
+BOOST_AUTO_TEST_CASE(access_token_hands_out_the_cached_token_and_its_remaining_life) {
+    rig t;
+    t.run([&]() -> asio::awaitable<void> {
+        auto first = co_await t.client->access_token(); // runs the flow
+        BOOST_TEST_REQUIRE(first.has_value(), first.error().diagnostics.to_string());
+        BOOST_TEST(first->access_token() == "tok-1");
+        BOOST_TEST(first->expires_in().count() > 3500);
+        BOOST_TEST(first->expires_in().count() <= 3600);
+        BOOST_TEST((co_await t.count()).has_value()); // the API call uses the same token
+        auto again = co_await t.client->access_token();
+        BOOST_TEST(again->access_token() == "tok-1");
+    });
+    BOOST_TEST(t.service.flows == 1);
+}
+
 BOOST_AUTO_TEST_CASE(a_wrong_secret_is_unauthorized_with_the_servers_error_and_no_secret) {
     rig t(minapp::client_credentials(client_id, std::string(secret) + "-wrong"));
     t.run([&]() -> asio::awaitable<void> {

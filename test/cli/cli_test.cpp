@@ -1059,8 +1059,9 @@ BOOST_DATA_TEST_CASE(tokens_come_from_the_environment_or_a_file_never_argv, bdat
     BOOST_TEST(none.status == 2);
     BOOST_TEST(none.out == "");
     BOOST_TEST(none.one_err_line(), none.err);
-    BOOST_TEST(contains(none.err, "no access token: set MINAPP_TOKEN or use --token-file PATH"),
+    BOOST_TEST(contains(none.err, "no credentials: set MINAPP_TOKEN (or --token-file PATH)"),
                none.err);
+    BOOST_TEST(contains(none.err, "MINAPP_CLIENT_ID and MINAPP_CLIENT_SECRET_FILE"), none.err);
     // Unreadable and empty token files.
     const auto missing = e.run({"--token-file", e.dir.file("nope").string(), "users", "count"}, {});
     BOOST_TEST(missing.status == 2);

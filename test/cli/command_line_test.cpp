@@ -80,6 +80,7 @@ const char* const command_summaries[] = {
     "users update-many --input FILE|- [--stop-on-error]",
     "account update ID",
     "users list-v1",
+    "auth token",
 };
 
 minapp::failure failure_of(minapp::error code, unsigned http_status) {
@@ -291,6 +292,34 @@ BOOST_AUTO_TEST_CASE(a_token_on_the_command_line_is_refused_without_echoing_it) 
             BOOST_TEST(!contains(after, "sekrit-value"));
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(client_credentials_come_from_options_or_the_environment_never_a_secret) {
+    {
+        const auto inv =
+            parsed({"--client-id", "id-1", "--client-secret-file", "/run/secret", "auth", "token"});
+        BOOST_TEST(inv.global.client_id.value() == "id-1");
+        BOOST_TEST(inv.global.client_secret_file.value() == "/run/secret");
+        BOOST_TEST(inv.cmd.name == "auth token");
+    }
+    {
+        const auto inv = parsed(
+            {"users", "count", "--client-id", "id-opt"},
+            env_of({{"MINAPP_CLIENT_ID", "id-env"}, {"MINAPP_CLIENT_SECRET_FILE", "/env/secret"}}));
+        BOOST_TEST(inv.global.client_id.value() == "id-opt"); // the option wins
+        BOOST_TEST(inv.global.client_secret_file.value() == "/env/secret");
+        BOOST_TEST(!inv.global.token.has_value());
+    }
+    for (const args_t& args : {args_t{"--client-secret", "sekrit-value", "users", "count"},
+                               args_t{"users", "count", "--client-secret=sekrit-value"}}) {
+        BOOST_TEST_CONTEXT(describe(args)) {
+            const auto message = usage_error_of(args);
+            BOOST_TEST(contains(message, "refusing --client-secret"));
+            BOOST_TEST(contains(message, "--client-secret-file"));
+            BOOST_TEST(!contains(message, "sekrit-value"));
+        }
+    }
+    BOOST_TEST(contains(usage_error_of({"auth", "token", "extra"}), "auth token"));
 }
 
 BOOST_AUTO_TEST_CASE(usage_errors_name_the_problem) {
@@ -682,8 +711,11 @@ BOOST_AUTO_TEST_CASE(help_documents_the_environment_in_one_place) {
     }
     // Every variable the parser reads is in that section, and nowhere else but the token's line
     // (which says why there is no --token).
-    for (const char* variable :
-         {"MINAPP_BASE_URL", "MINAPP_ENV_ID", "MINAPP_CA_FILE", "MINAPP_TOKEN"}) {
+    BOOST_TEST(contains(env_section, "\n  MINAPP_CLIENT_ID, MINAPP_CLIENT_SECRET_FILE\n"
+                                     "                       client credentials, as --client-id "
+                                     "and --client-secret-file"));
+    for (const char* variable : {"MINAPP_BASE_URL", "MINAPP_ENV_ID", "MINAPP_CA_FILE",
+                                 "MINAPP_TOKEN", "MINAPP_CLIENT_ID", "MINAPP_CLIENT_SECRET_FILE"}) {
         const auto first = text.find(variable);
         BOOST_TEST((first >= section || std::string(variable) == "MINAPP_TOKEN"), variable);
     }
@@ -695,7 +727,8 @@ BOOST_AUTO_TEST_CASE(help_documents_the_environment_in_one_place) {
     };
     cli::parse_command_line({"users", "count"}, recording);
     BOOST_TEST((asked == std::set<std::string>{"MINAPP_BASE_URL", "MINAPP_TOKEN", "MINAPP_ENV_ID",
-                                               "MINAPP_CA_FILE"}));
+                                               "MINAPP_CA_FILE", "MINAPP_CLIENT_ID",
+                                               "MINAPP_CLIENT_SECRET_FILE"}));
 }
 
 BOOST_AUTO_TEST_CASE(help_says_where_options_go_and_what_the_emulator_keeps) {

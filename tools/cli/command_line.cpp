@@ -31,6 +31,14 @@ const std::vector<command_spec>& specs() {
          "users list [--where JSON] [--order-by FIELDS] [--page-size N] [--max N] [--offset N] "
          "[--keyset]"},
         {"users count", 0, "", {"where"}, {}, {}, "users count [--where JSON]"},
+        {"auth token",
+         0,
+         "",
+         {},
+         {},
+         {},
+         "auth token   (prints {\"access_token\", \"expires_in\", \"token_type\"}; needs "
+         "client credentials)"},
         {"users update", 1, "ID", {"data"}, {}, {"data"}, "users update ID --data JSON"},
         {"users update-where",
          0,
@@ -97,6 +105,11 @@ std::string usage_text() {
         "  --base-url URL       API origin (default https://cloud.minapp.com)\n"
         "  --token-file PATH    read the access token from PATH (else MINAPP_TOKEN); a token\n"
         "                       on the command line is refused: it would show in process lists\n"
+        "  --client-id ID       obtain tokens with the client-credentials flow (renewed as\n"
+        "                       they expire), with the secret read from\n"
+        "  --client-secret-file PATH\n"
+        "                       (a secret on the command line is refused); a token given with\n"
+        "                       MINAPP_TOKEN or --token-file takes precedence\n"
         "  --env-id ID          X-Hydrogen-Env-ID of a test environment\n"
         "  --ca-file PATH       also trust the CA certificates in PATH (PEM)\n"
         "  --insecure           do not verify the server's certificate (warned; never in "
@@ -121,6 +134,8 @@ std::string usage_text() {
         "Environment (an option on the command line wins over its variable):\n"
         "  MINAPP_BASE_URL      API origin, as --base-url\n"
         "  MINAPP_TOKEN         the access token (--token-file wins)\n"
+        "  MINAPP_CLIENT_ID, MINAPP_CLIENT_SECRET_FILE\n"
+        "                       client credentials, as --client-id and --client-secret-file\n"
         "  MINAPP_ENV_ID        test environment, as --env-id\n"
         "  MINAPP_CA_FILE       extra CA certificates (PEM), as --ca-file\n"
         "\n"
@@ -168,6 +183,11 @@ global_read read_global_option(const std::vector<std::string>& args, std::size_t
         return usage_error{"refusing --token: a token on the command line shows in process "
                            "lists; set MINAPP_TOKEN or use --token-file PATH"};
     }
+    if (a == "--client-secret" || a.rfind("--client-secret=", 0) == 0) {
+        return usage_error{"refusing --client-secret: a secret on the command line shows in "
+                           "process lists; use --client-secret-file PATH or "
+                           "MINAPP_CLIENT_SECRET_FILE"};
+    }
     if (a == "--insecure") {
         g.insecure = true;
         return {};
@@ -184,9 +204,9 @@ global_read read_global_option(const std::vector<std::string>& args, std::size_t
         g.progress = a == "--progress";
         return {};
     }
-    static const std::set<std::string> valued = {"--base-url",    "--token-file",    "--env-id",
-                                                 "--ca-file",     "--timeout",       "--rate",
-                                                 "--concurrency", "--emulator-users"};
+    static const std::set<std::string> valued = {
+        "--base-url", "--token-file", "--client-id", "--client-secret-file", "--env-id",
+        "--ca-file",  "--timeout",    "--rate",      "--concurrency",        "--emulator-users"};
     if (valued.count(a) == 0) {
         return not_global{};
     }
@@ -198,6 +218,10 @@ global_read read_global_option(const std::vector<std::string>& args, std::size_t
         g.base_url = v;
     } else if (a == "--token-file") {
         g.token_file = v;
+    } else if (a == "--client-id") {
+        g.client_id = v;
+    } else if (a == "--client-secret-file") {
+        g.client_secret_file = v;
     } else if (a == "--env-id") {
         g.env_id = v;
     } else if (a == "--ca-file") {
@@ -241,6 +265,12 @@ parse_outcome parse_command_line(const std::vector<std::string>& args, const env
     }
     if (const char* token = env("MINAPP_TOKEN"); token != nullptr && *token != '\0') {
         g.token = token;
+    }
+    if (const char* id = env("MINAPP_CLIENT_ID"); id != nullptr && *id != '\0') {
+        g.client_id = id;
+    }
+    if (const char* file = env("MINAPP_CLIENT_SECRET_FILE"); file != nullptr && *file != '\0') {
+        g.client_secret_file = file;
     }
     if (const char* env_id = env("MINAPP_ENV_ID"); env_id != nullptr) {
         g.env_id = env_id;

@@ -17,16 +17,19 @@ struct global_options {
     std::string base_url = "https://cloud.minapp.com"; ///< --base-url, MINAPP_BASE_URL
     std::optional<std::string> token;                  ///< MINAPP_TOKEN (never from argv)
     std::optional<std::string> token_file;             ///< --token-file
-    std::string env_id;                                ///< --env-id, MINAPP_ENV_ID
-    std::string ca_file;                               ///< --ca-file, MINAPP_CA_FILE
-    bool insecure = false;                             ///< --insecure
-    bool allow_builtin_field_updates = false;          ///< --allow-builtin-field-updates
-    std::optional<double> timeout_seconds;             ///< --timeout
-    std::optional<double> rate;                        ///< --rate (requests per second)
-    std::optional<std::size_t> concurrency;            ///< --concurrency
-    bool emulator = false;                             ///< --emulator
-    std::size_t emulator_users = 2000;                 ///< --emulator-users
-    std::optional<bool> progress;                      ///< --progress / --no-progress
+    std::optional<std::string> client_id;              ///< --client-id, MINAPP_CLIENT_ID
+    std::optional<std::string>
+        client_secret_file;                   ///< --client-secret-file, MINAPP_CLIENT_SECRET_FILE
+    std::string env_id;                       ///< --env-id, MINAPP_ENV_ID
+    std::string ca_file;                      ///< --ca-file, MINAPP_CA_FILE
+    bool insecure = false;                    ///< --insecure
+    bool allow_builtin_field_updates = false; ///< --allow-builtin-field-updates
+    std::optional<double> timeout_seconds;    ///< --timeout
+    std::optional<double> rate;               ///< --rate (requests per second)
+    std::optional<std::size_t> concurrency;   ///< --concurrency
+    bool emulator = false;                    ///< --emulator
+    std::size_t emulator_users = 2000;        ///< --emulator-users
+    std::optional<bool> progress;             ///< --progress / --no-progress
 };
 
 /// A command and what followed it: "users list", "account update", ...

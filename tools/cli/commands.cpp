@@ -485,7 +485,29 @@ asio::awaitable<int> users_list_v1(client& c, const command& cmd, command_io io)
     co_return exit_ok;
 }
 
+// For scripts: the token on stdout as one JSON object. Printing it is what the command is for;
+// it never appears on stderr.
+asio::awaitable<int> auth_token(client& c, command_io io) {
+    auto token = co_await c.access_token();
+    if (!token) {
+        co_return report(io, token.error());
+    }
+    json::object out;
+    out["access_token"] = token->access_token();
+    if (token->expires_in().count() > 0) {
+        out["expires_in"] = token->expires_in().count();
+    } else {
+        out["expires_in"] = nullptr; // a fixed token: its lifetime is not known here
+    }
+    out["token_type"] = "Bearer";
+    print(io, out);
+    co_return exit_ok;
+}
+
 asio::awaitable<int> dispatch(client& c, const command& cmd, command_io io) {
+    if (cmd.name == "auth token") {
+        co_return co_await auth_token(c, io);
+    }
     if (cmd.name == "users get") {
         co_return co_await users_get(c, cmd, io);
     }

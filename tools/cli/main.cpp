@@ -59,8 +59,25 @@ int run(const cli::invocation& inv) {
         options.access_token(*token);
     } else if (g.token) {
         options.access_token(*g.token);
+    } else if (g.client_id || g.client_secret_file) {
+        if (!g.client_id || !g.client_secret_file) {
+            std::cerr << "minapp: client credentials need both a client id (--client-id or "
+                         "MINAPP_CLIENT_ID) and a secret file (--client-secret-file or "
+                         "MINAPP_CLIENT_SECRET_FILE)\n";
+            return cli::exit_usage;
+        }
+        auto secret = cli::read_secret_file(*g.client_secret_file);
+        if (!secret || secret->empty()) {
+            std::cerr << "minapp: cannot read a client secret from " << *g.client_secret_file
+                      << "\n";
+            return cli::exit_usage;
+        }
+        options.client_credentials(minapp::client_credentials(*g.client_id, *secret));
     } else {
-        std::cerr << "minapp: no access token: set MINAPP_TOKEN or use --token-file PATH\n";
+        std::cerr << "minapp: no credentials: set MINAPP_TOKEN (or --token-file PATH) for an "
+                     "access token, or MINAPP_CLIENT_ID and MINAPP_CLIENT_SECRET_FILE (or "
+                     "--client-id ID and --client-secret-file PATH) for the client-credentials "
+                     "flow\n";
         return cli::exit_usage;
     }
     if (!g.ca_file.empty()) {
