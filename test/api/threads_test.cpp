@@ -262,4 +262,43 @@ BOOST_AUTO_TEST_CASE(a_bulk_run_cancelled_from_another_thread_reports_every_item
     s.server.stop();
 }
 
+BOOST_AUTO_TEST_CASE(fetched_tokens_renew_and_replay_under_four_threads) {
+    // A fetcher whose odd fetches return a token the emulator refuses: each is cured by one
+    // 401, one invalidation and one renewal, while 1-second lifetimes keep background renewals
+    // going; all of it from four threads at once.
+    threaded_service s(200);
+    asio::io_context ioc(4);
+    std::atomic<int> fetches{0};
+    auto options = s.client_options(8);
+    options.token_fetcher([&]() -> asio::awaitable<minapp::result<minapp::token_grant>> {
+        const int n = ++fetches;
+        co_return minapp::token_grant(n % 2 == 1 ? "refused-token" : token,
+                                      std::chrono::seconds(1));
+    });
+    minapp::client c(ioc.get_executor(), options);
+    std::atomic<int> ok{0};
+    std::atomic<int> failed{0};
+    std::atomic<int> finished{0};
+    const int workers = 16;
+    auto body = [&]() -> asio::awaitable<void> {
+        for (int i = 0; i < 40; ++i) {
+            auto n = co_await c.count_users();
+            (n && *n == 200 ? ok : failed)++;
+        }
+        if (++finished == workers) {
+            c.shutdown();
+        }
+    };
+    for (int w = 0; w < workers; ++w) {
+        asio::co_spawn(asio::make_strand(ioc), body(), asio::detached);
+    }
+    BOOST_TEST_REQUIRE(run_on_threads(ioc, 4, std::chrono::seconds(120)));
+    BOOST_TEST(ok.load() == workers * 40);
+    BOOST_TEST(failed.load() == 0);
+    // Every refused token cost one renewal, not one per caller that saw the 401.
+    BOOST_TEST(fetches.load() >= 2);
+    BOOST_TEST(fetches.load() <= 2 * 10 + 2, "fetches: " << fetches.load());
+    s.server.stop();
+}
+
 BOOST_AUTO_TEST_SUITE_END()
