@@ -5,6 +5,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <cstdio>
+#include <fstream>
 #include <initializer_list>
 #include <stdexcept>
 #include <vector>
@@ -18,6 +20,33 @@ command_line parse(std::initializer_list<const char*> args, const char* env_toke
     std::vector<const char*> argv = {"minapp-emulator"};
     argv.insert(argv.end(), args.begin(), args.end());
     return detail::parse_command_line(static_cast<int>(argv.size()), argv.data(), env_tokens);
+}
+
+/// A file in the working directory that exists for one test.
+class temp_file {
+public:
+    temp_file(std::string name, const std::string& content)
+        : path_(std::move(name)) {
+        std::ofstream(path_, std::ios::binary) << content;
+    }
+    ~temp_file() { std::remove(path_.c_str()); }
+    temp_file(const temp_file&) = delete;
+    temp_file& operator=(const temp_file&) = delete;
+
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+/// The message parse_command_line throws for `args`, or "<accepted>".
+std::string error_of(std::initializer_list<const char*> args) {
+    try {
+        parse(args);
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+    return "<accepted>";
 }
 
 } // namespace
@@ -122,6 +151,67 @@ BOOST_AUTO_TEST_CASE(every_option) {
     BOOST_TEST(!c.server.inspection);
 }
 
+BOOST_AUTO_TEST_CASE(clients_read_their_secrets_from_files) {
+    const temp_file lf("command_line_test_secret_lf", "s3cret-lf\n");
+    const temp_file crlf("command_line_test_secret_crlf", "s3cret-crlf\r\n");
+    const temp_file bare("command_line_test:secret", "s3cret bare"); // a ':' in the path
+    const std::string a = "a:" + lf.path();
+    const std::string b = "b:" + crlf.path();
+    const std::string c_arg = "--client=c:" + bare.path();
+    const command_line c =
+        parse({"--client", a.c_str(), "--client", b.c_str(), c_arg.c_str(), "--token-ttl", "90"});
+    BOOST_REQUIRE_EQUAL(c.clients.size(), 3u);
+    BOOST_TEST(c.clients[0].id == "a");
+    BOOST_TEST(c.clients[0].secret == "s3cret-lf");
+    BOOST_TEST(c.clients[1].id == "b");
+    BOOST_TEST(c.clients[1].secret == "s3cret-crlf");
+    BOOST_TEST(c.clients[2].id == "c");
+    BOOST_TEST(c.clients[2].secret == "s3cret bare");
+    BOOST_TEST(c.token_ttl->count() == 90);
+
+    const command_line defaults = parse({});
+    BOOST_TEST(defaults.clients.empty());
+    BOOST_TEST(!defaults.token_ttl.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(client_and_token_ttl_errors) {
+    const temp_file empty("command_line_test_secret_empty", "");
+    const temp_file newline("command_line_test_secret_newline", "\n");
+    const temp_file two_lines("command_line_test_secret_two", "top-secret\nmore\n");
+    const temp_file good("command_line_test_secret_good", "top-secret\n");
+    const std::string missing = "a:command_line_test_no_such_file";
+    const std::string to_empty = "a:" + empty.path();
+    const std::string to_newline = "a:" + newline.path();
+    const std::string to_two_lines = "a:" + two_lines.path();
+    const std::string no_id = ":" + good.path();
+    const std::string to_good = "a:" + good.path();
+    const std::string directory = "a:.";
+    for (const auto& [arg, expected] :
+         std::vector<std::pair<std::string, std::string>>{{missing, "cannot read"},
+                                                          {to_empty, "is empty"},
+                                                          {to_newline, "is empty"},
+                                                          {to_two_lines, "more than one line"},
+                                                          {no_id, "ID:SECRET_FILE"},
+                                                          {"a", "ID:SECRET_FILE"},
+                                                          {"a:", "ID:SECRET_FILE"},
+                                                          {directory, "secret file"}}) {
+        const std::string message = error_of({"--client", arg.c_str()});
+        BOOST_TEST_CONTEXT(arg) {
+            BOOST_TEST(message.starts_with("--client: "), message);
+            BOOST_TEST(message.find(expected) != std::string::npos, message);
+            BOOST_TEST(message.find("top-secret") == std::string::npos); // never quoted
+        }
+    }
+    BOOST_TEST(
+        error_of({"--client", to_good.c_str(), "--client", to_good.c_str()}).find("given twice") !=
+        std::string::npos);
+    BOOST_TEST(error_of({"--client"}).find("missing value") != std::string::npos);
+    for (const char* ttl : {"0", "-5", "ten", "1.5", "3153600001"}) {
+        BOOST_TEST(error_of({"--token-ttl", ttl}).starts_with("--token-ttl: "), ttl);
+    }
+    BOOST_TEST(error_of({"--token-ttl", "3153600000"}) == "<accepted>");
+}
+
 BOOST_AUTO_TEST_CASE(help) {
     BOOST_TEST(parse({"--help"}).help);
     BOOST_TEST(parse({"-h"}).help);
@@ -150,6 +240,8 @@ BOOST_AUTO_TEST_CASE(help) {
                                "--max-requests-per-connection",
                                "--threads",
                                "--no-inspection",
+                               "--client ID:SECRET_FILE",
+                               "--token-ttl SECONDS",
                                "MINAPP_EMULATOR_TOKENS"}) {
         BOOST_TEST(text.find(option) != std::string::npos, option);
     }

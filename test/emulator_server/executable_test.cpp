@@ -154,6 +154,43 @@ BOOST_AUTO_TEST_CASE(serves_the_user_api_with_faults_and_inspection_then_exits_c
     std::remove(ca_path.c_str());
 }
 
+BOOST_AUTO_TEST_CASE(registers_clients_from_secret_files) {
+    const std::string secret_path = "emulator_executable_test_secret";
+    std::ofstream(secret_path) << "exe-s3cret\n";
+    child_process emulator({MINAPP_EMULATOR_PATH, "--port", "0", "--users", "3", "--plain-http",
+                            "--client", "exe-client:" + secret_path, "--token-ttl", "30"});
+    const std::uint16_t port = port_of(emulator.read_line());
+    asio::io_context io;
+    run_bounded(io,
+                [&]() -> asio::awaitable<void> {
+                    auto c = co_await test_connection::connect(port, "");
+                    http_request authorize;
+                    authorize.method = "POST";
+                    authorize.target = "/api/oauth2/hydrogen/openapi/authorize/";
+                    authorize.headers = {{"Content-Type", "application/json"}};
+                    authorize.body = R"({"client_id":"exe-client","client_secret":"exe-s3cret"})";
+                    const http_result started = co_await c->send(authorize);
+                    BOOST_TEST(started.status == 302u);
+                    BOOST_TEST(started.header_values("Set-Cookie").size() == 1u);
+                    authorize.body = R"({"client_id":"exe-client","client_secret":"exe-s3cret\n"})";
+                    BOOST_TEST((co_await c->send(authorize)).status == 401u);
+
+                    http_request stats;
+                    stats.target = "/_emulator/stats";
+                    const http_result s = co_await c->send(stats);
+                    const auto counters = boost::json::parse(s.body).as_object();
+                    BOOST_TEST(counters.at("auth").at("flows_started").as_int64() == 1);
+                },
+                {});
+    BOOST_TEST(emulator.stop(SIGTERM) == 0);
+    std::remove(secret_path.c_str());
+
+    // An unreadable secret file is a usage error: exit status 2, nothing on stdout.
+    child_process bad({MINAPP_EMULATOR_PATH, "--client", "x:emulator_executable_test_missing"});
+    BOOST_CHECK_THROW(bad.read_line(), std::runtime_error);
+    BOOST_TEST(bad.stop(0) == 2);
+}
+
 BOOST_AUTO_TEST_CASE(rejects_an_unknown_option) {
     child_process emulator({MINAPP_EMULATOR_PATH, "--no-such-option"});
     BOOST_CHECK_THROW(emulator.read_line(), std::runtime_error); // nothing on stdout

@@ -7,6 +7,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
@@ -40,6 +41,9 @@ asio::awaitable<http_result> read_response(Stream& stream, beast::flat_buffer& b
     result.retry_after = std::string(message[http::field::retry_after]);
     result.content_type = std::string(message[http::field::content_type]);
     result.keep_alive = parser.is_header_done() && message.keep_alive();
+    for (const auto& field : message) {
+        result.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
     co_return result;
 }
 
@@ -80,6 +84,16 @@ asio::awaitable<http_result> exchange_raw(Stream& stream, beast::flat_buffer& bu
 }
 
 } // namespace
+
+std::vector<std::string> http_result::header_values(std::string_view name) const {
+    std::vector<std::string> out;
+    for (const auto& [field, value] : headers) {
+        if (beast::iequals(field, name)) {
+            out.push_back(value);
+        }
+    }
+    return out;
+}
 
 asio::awaitable<std::unique_ptr<test_connection>>
 test_connection::connect(std::uint16_t port, const std::string& ca_pem) {

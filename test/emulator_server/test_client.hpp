@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,11 @@ struct http_result {
     std::string retry_after; ///< Retry-After header value.
     std::string content_type;
     bool keep_alive = false;
+    /// Every header field in order, repeated fields (Set-Cookie) included.
+    std::vector<std::pair<std::string, std::string>> headers;
+
+    /// The values of every field named `name` (case-insensitive), in order.
+    std::vector<std::string> header_values(std::string_view name) const;
 };
 
 /// One request to send.

@@ -18,7 +18,26 @@ struct api_request {
     std::string authorization; ///< Raw Authorization header value; empty when absent.
     std::string env_id;        ///< X-Hydrogen-Env-ID; empty when absent (production).
     std::string content_type;  ///< Content-Type header; empty when absent.
+    /// Cookie header value (several Cookie fields joined with "; "); empty when absent.
+    std::string cookie;
     std::string body;
+    /// Whether the request was framed with a body (Content-Length above 0, or chunked even when
+    /// the chunks are empty). `body` alone cannot tell `GET` with `Content-Length: 0` from a
+    /// chunked GET with an empty body. In-process callers may leave it false: a non-empty
+    /// `body` counts as a body too.
+    bool body_announced = false;
+};
+
+/// What a response did to the emulated access-token flow (notes §1.3), for counters: the API
+/// logic sets it, user_api and the server count it.
+enum class api_event : unsigned char {
+    none,
+    flow_started,     ///< The authorize POST was answered with the first redirect.
+    code_issued,      ///< The last redirect hop answered an authorization code.
+    token_issued,     ///< A code was exchanged for an access and refresh token.
+    token_refreshed,  ///< A refresh token was exchanged for a new pair (revoking older ones).
+    api_unauthorized, ///< A user endpoint answered 401 (missing, unknown, expired or revoked
+                      ///< token, or an unknown environment).
 };
 
 /// The API's answer. The server adds Content-Length, Connection and Date.
@@ -32,6 +51,8 @@ struct api_response {
     /// A stable name of the matched route for inspection counters, e.g. "GET v2.2 user_profile
     /// list"; "unmatched" when no route matched.
     std::string_view route = "unmatched";
+    /// The access-token event this response stands for, if any.
+    api_event event = api_event::none;
 };
 
 } // namespace minapp::emulator

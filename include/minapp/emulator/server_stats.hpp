@@ -1,6 +1,7 @@
 // What the emulator's HTTP server has done so far: a snapshot for tests and /_emulator/stats.
 #pragma once
 
+#include <minapp/emulator/auth.hpp>
 #include <minapp/emulator/faults.hpp>
 
 #include <cstdint>
@@ -35,6 +36,9 @@ struct server_stats {
     std::map<std::string, std::map<unsigned, std::uint64_t>, std::less<>> routes;
     /// Faults injected, by kind (latency counts once per delayed request).
     std::map<fault_kind, std::uint64_t> faults;
+    /// The access-token flow, from the handlers' api_response::event (the same counts as
+    /// user_api::auth_stats() when the handler is a user_api; "auth" in the JSON).
+    auth_counters auth;
 
     /// The count of `status` in responses_by_status (0 when absent).
     std::uint64_t responses(unsigned status) const;

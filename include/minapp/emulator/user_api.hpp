@@ -4,9 +4,12 @@
 #pragma once
 
 #include <minapp/emulator/api.hpp>
+#include <minapp/emulator/auth.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,17 +31,32 @@ struct user_api_config {
     /// Ids of the non-production environments (X-Hydrogen-Env-ID values). Production (the empty
     /// id) always exists; a request naming any other id is answered with 401.
     std::vector<std::string> environments;
+
+    /// Clients registered for the access-token flow (notes §1.3). Their access tokens are
+    /// accepted by every user endpoint and environment like `tokens`, until they expire or a
+    /// refresh revokes them. Empty: the token endpoints answer every client `invalid_client`.
+    /// Ids must be unique and neither id nor secret empty.
+    std::vector<oauth_client> clients;
+    /// Lifetime of an issued access token (the `expires_in` of the token endpoint); above zero
+    /// and at most max_token_ttl.
+    std::chrono::seconds token_ttl{7200};
+    /// The time of the flow's expiry decisions; empty = auth_clock::now. Tests inject a manual
+    /// clock to expire codes and tokens without waiting. Called concurrently when requests
+    /// are, so it must be thread-safe.
+    std::function<auth_clock::time_point()> clock;
 };
 
 /// The user endpoints of the MinApp Open API (U2-U8 of the API notes plus the deprecated
-/// `/oserve/v1/user/info/` aliases) over an in-memory store.
+/// `/oserve/v1/user/info/` aliases) over an in-memory store, and the access-token flow that
+/// issues tokens for them (`/api/oauth2/hydrogen/openapi/authorize/` with its two redirects,
+/// `/api/oauth2/access_token/`).
 ///
 /// Thread safety: every member function may be called concurrently from any thread. Reads share
 /// a lock; writes are exclusive, so each request sees and leaves a consistent store.
 class user_api {
 public:
     /// Seeds `config.users_per_environment` users into each environment (1M users take a few
-    /// seconds).
+    /// seconds). Throws std::invalid_argument for an invalid client list or token_ttl.
     explicit user_api(user_api_config config = {});
     ~user_api();
     user_api(const user_api&) = delete;
@@ -65,6 +83,9 @@ public:
     /// Whether `password` is the password last set for the user through the account endpoint.
     /// False for an unknown user or when no password was ever set.
     bool check_password(std::string_view env, std::int64_t id, std::string_view password) const;
+
+    /// The access-token flow's counters so far (every api_response::event handle() returned).
+    auth_counters auth_stats() const;
 
 private:
     struct impl;

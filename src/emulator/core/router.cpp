@@ -1,5 +1,7 @@
 #include "router.hpp"
 
+#include "oauth_endpoints.hpp"
+
 #include <array>
 
 namespace minapp::emulator::detail {
@@ -12,9 +14,10 @@ struct route {
     bool has_id;             ///< Whether one `:id/` segment follows the prefix.
     endpoint which;
     std::string_view name;
+    bool needs_token = true;
 };
 
-constexpr std::array<route, 9> routes = {{
+constexpr std::array<route, 13> routes = {{
     {"GET", "/oserve/v2.2/miniapp/user_profile/", false, endpoint::profile_list,
      "GET v2.2 user_profile list"},
     {"GET", "/oserve/v2.2/miniapp/user_profile/", true, endpoint::profile_get,
@@ -30,6 +33,12 @@ constexpr std::array<route, 9> routes = {{
     {"GET", "/oserve/v1/user/info/", false, endpoint::info_list, "GET v1 user info list"},
     {"GET", "/oserve/v1/user/info/", true, endpoint::info_get, "GET v1 user info detail"},
     {"PUT", "/oserve/v1/user/info/", true, endpoint::info_update, "PUT v1 user info detail"},
+    {"POST", authorize_path, false, endpoint::oauth_authorize, "POST oauth2 authorize", false},
+    {"GET", authorize_continue_path, false, endpoint::oauth_continue,
+     "GET oauth2 authorize continue", false},
+    {"GET", authorize_done_path, false, endpoint::oauth_done, "GET oauth2 authorize done", false},
+    {"POST", access_token_path, false, endpoint::oauth_access_token, "POST oauth2 access_token",
+     false},
 }};
 
 /// Whether `path` is `r`'s shape; sets `id` for detail routes.
@@ -62,6 +71,7 @@ route_match match_route(std::string_view method, std::string_view path) {
         if (!shape_matches(r, path, id)) {
             continue;
         }
+        m.needs_token = r.needs_token; // every shape of one path agrees
         if (r.method == method) {
             m.outcome = route_match::status::found;
             m.which = r.which;

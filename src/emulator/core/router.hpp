@@ -17,6 +17,10 @@ enum class endpoint {
     info_list,            ///< U4-old GET /oserve/v1/user/info/
     info_get,             ///< U5-old GET /oserve/v1/user/info/:id/
     info_update,          ///< U6-old PUT /oserve/v1/user/info/:id/
+    oauth_authorize,      ///< POST /api/oauth2/hydrogen/openapi/authorize/ (notes §1.3)
+    oauth_continue,       ///< GET  .../authorize/continue/ (first redirect hop)
+    oauth_done,           ///< GET  .../authorize/continue/done/ (second hop: the code)
+    oauth_access_token,   ///< POST /api/oauth2/access_token/
 };
 
 /// The outcome of looking up a request's method and (still percent-encoded) path.
@@ -28,6 +32,9 @@ struct route_match {
     std::string_view id;        ///< The `:id` segment (unvalidated) for detail routes.
     std::string_view list_path; ///< Path of the collection, for `next`/`previous` links.
     std::string allow;          ///< For method_not_allowed: the Allow header value.
+    /// Whether the path is a user endpoint that needs a bearer token (the token flow's own
+    /// endpoints do not); meaningful unless not_found.
+    bool needs_token = true;
 };
 
 /// Matches exactly the documented paths; the trailing slash is required.

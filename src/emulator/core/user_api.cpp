@@ -3,10 +3,12 @@
 #include "account_endpoint.hpp"
 #include "endpoint_context.hpp"
 #include "legacy_endpoints.hpp"
+#include "oauth_endpoints.hpp"
 #include "profile_endpoints.hpp"
 #include "reply.hpp"
 #include "router.hpp"
 #include "seed.hpp"
+#include "token_registry.hpp"
 #include "user_store.hpp"
 
 #include <boost/json/parse.hpp>
@@ -55,7 +57,8 @@ std::optional<std::string_view> bearer_token(std::string_view header) {
 
 struct user_api::impl {
     explicit impl(user_api_config c)
-        : config(std::move(c)) {
+        : config(std::move(c))
+        , tokens(config.clients, config.token_ttl) {
         auto add = [&](const std::string& env) {
             auto [it, inserted] = envs.try_emplace(env, detail::schema::seeded());
             if (inserted) {
@@ -74,10 +77,47 @@ struct user_api::impl {
         return it == envs.end() ? nullptr : &it->second;
     }
 
+    auth_clock::time_point auth_now() const {
+        return config.clock ? config.clock() : auth_clock::now();
+    }
+
     bool token_ok(std::string_view header) const {
         auto token = bearer_token(header);
-        return token &&
-               std::find(config.tokens.begin(), config.tokens.end(), *token) != config.tokens.end();
+        if (!token) {
+            return false;
+        }
+        // The static tokens first: they need neither the clock nor the registry's lock.
+        return std::find(config.tokens.begin(), config.tokens.end(), *token) !=
+                   config.tokens.end() ||
+               tokens.access_token_valid(*token, auth_now());
+    }
+
+    /// The token flow's endpoints: they have no environment and never touch the user store.
+    api_response dispatch_oauth(detail::endpoint which, const api_request& request,
+                                boost::urls::url_view url) {
+        using detail::endpoint;
+        const detail::oauth_context ctx{request, url, auth_now()};
+        switch (which) {
+        case endpoint::oauth_authorize:
+            return detail::authorize(tokens, ctx);
+        case endpoint::oauth_continue:
+            return detail::authorize_continue(tokens, ctx);
+        case endpoint::oauth_done:
+            return detail::authorize_done(tokens, ctx);
+        case endpoint::oauth_access_token:
+            return detail::access_token(tokens, ctx);
+        default:
+            return detail::error_reply(500, "unhandled route");
+        }
+    }
+
+    api_response answer(const api_request& request);
+
+    void count(api_event event) {
+        if (event != api_event::none) {
+            std::lock_guard lock(counters_mutex);
+            counters.add(event);
+        }
     }
 
     api_response dispatch(detail::endpoint which, detail::user_store& s,
@@ -114,14 +154,22 @@ struct user_api::impl {
             std::unique_lock lock(mutex);
             return detail::update_account(s, ctx);
         }
+        case endpoint::oauth_authorize:
+        case endpoint::oauth_continue:
+        case endpoint::oauth_done:
+        case endpoint::oauth_access_token:
+            break; // dispatch_oauth
         }
         return detail::error_reply(500, "unhandled route");
     }
 
     user_api_config config;
+    detail::token_registry tokens; // thread-safe on its own, apart from the stores' lock
     // The map itself never changes after construction; the mutex guards the stores' contents.
     std::map<std::string, detail::user_store, std::less<>> envs;
     mutable std::shared_mutex mutex;
+    mutable std::mutex counters_mutex; // guards counters
+    auth_counters counters;
 };
 
 user_api::user_api(user_api_config config)
@@ -130,6 +178,17 @@ user_api::user_api(user_api_config config)
 user_api::~user_api() = default;
 
 api_response user_api::handle(const api_request& request) {
+    api_response response = impl_->answer(request);
+    impl_->count(response.event);
+    return response;
+}
+
+auth_counters user_api::auth_stats() const {
+    std::lock_guard lock(impl_->counters_mutex);
+    return impl_->counters;
+}
+
+api_response user_api::impl::answer(const api_request& request) {
     if (request.target.size() > max_target_length) {
         return detail::error_reply(502, "request URL too long");
     }
@@ -148,21 +207,32 @@ api_response user_api::handle(const api_request& request) {
         }
         return r;
     };
-    if (!impl_->token_ok(request.authorization)) {
-        return named(detail::error_reply(401, "invalid or missing access token"));
-    }
-    detail::user_store* store = impl_->store(request.env_id);
-    if (store == nullptr) {
-        return named(detail::error_reply(401, "access token not valid for this environment"));
+    const auto unauthorized = [&](std::string_view message) {
+        api_response r = named(detail::error_reply(401, message));
+        r.event = api_event::api_unauthorized;
+        return r;
+    };
+    detail::user_store* store = nullptr;
+    if (route.needs_token) {
+        if (!token_ok(request.authorization)) {
+            return unauthorized("invalid or missing access token");
+        }
+        store = this->store(request.env_id);
+        if (store == nullptr) {
+            return unauthorized("access token not valid for this environment");
+        }
     }
     if (route.outcome == detail::route_match::status::method_not_allowed) {
         api_response r = detail::error_reply(405, "method not allowed");
         r.headers.emplace_back("Allow", route.allow);
         return r;
     }
-    const detail::endpoint_context ctx{request, *url, route.id, route.list_path, unix_now()};
     try {
-        return named(impl_->dispatch(route.which, *store, ctx));
+        if (!route.needs_token) {
+            return named(dispatch_oauth(route.which, request, *url));
+        }
+        const detail::endpoint_context ctx{request, *url, route.id, route.list_path, unix_now()};
+        return named(dispatch(route.which, *store, ctx));
     } catch (const std::exception& e) {
         // A bug must not take the server down; report it like the real service would.
         return named(detail::error_reply(500, e.what()));

@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
@@ -66,6 +68,48 @@ void split_tokens(std::string_view list, std::vector<std::string>& out) {
         }
         list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
     }
+}
+
+/// Reads a client secret from its file: secrets stay out of the command line, where `ps` and
+/// shell histories would show them. One trailing line break is the file's, not the secret's.
+std::string read_secret(std::string_view option, const std::string& path) {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) {
+        fail(option, "cannot read the secret file '" + path + "'");
+    }
+    std::string secret;
+    try {
+        secret.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+    } catch (const std::ios_base::failure&) {
+        // libstdc++'s filebuf throws on a read error (a directory, say) whatever the mask.
+        file.setstate(std::ios::badbit);
+    }
+    if (file.bad()) {
+        fail(option, "cannot read the secret file '" + path + "'");
+    }
+    if (secret.ends_with('\n')) {
+        secret.pop_back();
+        if (secret.ends_with('\r')) {
+            secret.pop_back();
+        }
+    }
+    if (secret.empty()) {
+        fail(option, "the secret file '" + path + "' is empty");
+    }
+    if (secret.find_first_of("\r\n") != std::string::npos) {
+        fail(option, "the secret file '" + path + "' holds more than one line");
+    }
+    return secret;
+}
+
+/// Parses "ID:SECRET_FILE" (the id cannot contain ':', the path may).
+oauth_client client_option(std::string_view option, std::string_view text) {
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
+        fail(option, "expected ID:SECRET_FILE, got '" + std::string(text) + "'");
+    }
+    return oauth_client(std::string(text.substr(0, colon)),
+                        read_secret(option, std::string(text.substr(colon + 1))));
 }
 
 /// Walks argv, handing out option names and their values.
@@ -154,6 +198,20 @@ command_line parse_command_line(int argc, const char* const* argv, const char* e
             out.tokens.emplace_back(args.value());
         } else if (name == "--env-id") {
             out.environments.emplace_back(args.value());
+        } else if (name == "--client") {
+            oauth_client client = client_option(name, args.value());
+            for (const oauth_client& known : out.clients) {
+                if (known.id == client.id) {
+                    fail(name, "client '" + client.id + "' given twice");
+                }
+            }
+            out.clients.push_back(std::move(client));
+        } else if (name == "--token-ttl") {
+            const auto seconds = to_integer<std::uint64_t>(name, args.value());
+            if (seconds == 0 || seconds > static_cast<std::uint64_t>(max_token_ttl.count())) {
+                fail(name, "expected 1 to " + std::to_string(max_token_ttl.count()) + " seconds");
+            }
+            out.token_ttl = std::chrono::seconds(seconds);
         } else if (name == "--rpm") {
             out.server.requests_per_minute = to_integer<std::uint64_t>(name, args.value());
         } else if (name == "--fault-rate") {
@@ -257,6 +315,14 @@ Data:
                                  MINAPP_EMULATOR_TOKENS adds a comma-separated list
   --env-id ID                    a non-production environment (X-Hydrogen-Env-ID), repeatable
 
+Access tokens (the Open API's client-credentials flow: POST /api/oauth2/hydrogen/openapi/
+authorize/ with two redirects, then POST /api/oauth2/access_token/):
+  --client ID:SECRET_FILE        register a client whose secret is the first line of
+                                 SECRET_FILE (never given on the command line); repeatable
+  --token-ttl SECONDS            lifetime of issued access tokens (default 7200); tokens are
+                                 accepted like --token until they expire or a refresh revokes
+                                 them
+
 Throttling and faults (deterministic: the same seed gives the same sequence):
   --rpm N                        requests per minute before 429 + Retry-After (default 0: off)
   --fault-rate KIND=P            inject KIND with probability P per request
@@ -271,7 +337,7 @@ Throttling and faults (deterministic: the same seed gives the same sequence):
   reset-after, truncate, malformed-json.
 
 Inspection (no authentication):
-  GET /_emulator/stats           counters as JSON
+  GET /_emulator/stats           counters as JSON (the token flow's under "auth")
   GET /_emulator/users/ID/       a stored user (environment from X-Hydrogen-Env-ID)
   --no-inspection                do not serve /_emulator/
 

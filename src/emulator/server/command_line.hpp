@@ -2,8 +2,10 @@
 // not a dependency of this project).
 #pragma once
 
+#include <minapp/emulator/auth.hpp>
 #include <minapp/emulator/server.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -24,11 +26,16 @@ struct command_line {
     /// --token values followed by the comma-separated MINAPP_EMULATOR_TOKENS; empty = default.
     std::vector<std::string> tokens;
     std::vector<std::string> environments;
+    /// --client ID:SECRET_FILE values, the secrets read from their files.
+    std::vector<oauth_client> clients;
+    /// --token-ttl; nullopt = user_api_config's default.
+    std::optional<std::chrono::seconds> token_ttl;
 };
 
 /// Parses `argv[1..argc)`; `env_tokens` is the MINAPP_EMULATOR_TOKENS variable (may be null).
-/// Options take their value as the next argument or after '='. Throws std::invalid_argument
-/// with a message naming the offending option.
+/// Options take their value as the next argument or after '='. Reads the secret files of
+/// --client. Throws std::invalid_argument with a message naming the offending option (and never
+/// quoting a secret).
 command_line parse_command_line(int argc, const char* const* argv, const char* env_tokens);
 
 /// The --help text.

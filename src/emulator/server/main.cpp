@@ -61,6 +61,10 @@ int run(const detail::command_line& options) {
         config.tokens = options.tokens;
     }
     config.environments = options.environments;
+    config.clients = options.clients;
+    if (options.token_ttl) {
+        config.token_ttl = *options.token_ttl;
+    }
     user_api api(config);
 
     server_options server_config = options.server;

@@ -13,7 +13,9 @@ request_parser::request_parser(api_request& out)
     out_.authorization.clear();
     out_.env_id.clear();
     out_.content_type.clear();
+    out_.cookie.clear();
     out_.body.clear();
+    out_.body_announced = false;
 }
 
 void request_parser::on_request_impl(http::verb, string_view method, string_view target, int,
@@ -31,6 +33,13 @@ void request_parser::on_field_impl(http::field name, string_view name_string, st
     case http::field::content_type:
         out_.content_type.assign(value.data(), value.size());
         break;
+    case http::field::cookie:
+        // HTTP/1.1 clients send one Cookie field; join any more as HTTP/2 prescribes.
+        if (!out_.cookie.empty()) {
+            out_.cookie += "; ";
+        }
+        out_.cookie.append(value.data(), value.size());
+        break;
     case http::field::expect:
         expect_continue_ = boost::beast::iequals(value, "100-continue");
         break;
@@ -42,6 +51,12 @@ void request_parser::on_field_impl(http::field name, string_view name_string, st
     default:
         break;
     }
+}
+
+void request_parser::on_header_impl(error_code&) {
+    // Known only now that every field is in: the framing tells a GET with an (even empty)
+    // body from one without, which the emulated redirect hops must refuse.
+    out_.body_announced = chunked() || content_length().value_or(0) > 0;
 }
 
 void request_parser::on_body_init_impl(const boost::optional<std::uint64_t>& content_length,

@@ -127,6 +127,8 @@ exchange_plan request_processor::process(const api_request& request,
         plan.response = error_reply(500, std::string("handler failed: ") + e.what());
     }
     stats_.handler_result(plan.response.route, plan.response.status);
+    // Counted even when a fault then loses the response: the API's state has changed.
+    stats_.auth_event(plan.response.event);
 
     switch (decision.action.value_or(fault_kind::latency)) {
     case fault_kind::reset_after_handler:

@@ -56,6 +56,14 @@ std::string to_json(const server_stats& stats) {
         {"responses_by_status", by_status(stats.responses_by_status)},
         {"routes", std::move(routes)},
         {"faults", std::move(faults)},
+        {"auth",
+         {
+             {"flows_started", stats.auth.flows_started},
+             {"codes_issued", stats.auth.codes_issued},
+             {"tokens_issued", stats.auth.tokens_issued},
+             {"refreshes", stats.auth.refreshes},
+             {"api_unauthorized", stats.auth.api_unauthorized},
+         }},
     };
     return boost::json::serialize(out);
 }

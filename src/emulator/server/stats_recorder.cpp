@@ -53,6 +53,14 @@ void stats_recorder::handler_result(std::string_view route, unsigned status) {
     ++it->second[status];
 }
 
+void stats_recorder::auth_event(api_event event) {
+    if (event == api_event::none) {
+        return; // the common case takes no lock
+    }
+    std::lock_guard lock(mutex_);
+    stats_.auth.add(event);
+}
+
 void stats_recorder::response(unsigned status) {
     std::lock_guard lock(mutex_);
     ++stats_.responses_by_status[status];

@@ -21,6 +21,8 @@ public:
     void bad_request();
     void fault(fault_kind kind);
     void handler_result(std::string_view route, unsigned status);
+    /// Counts the access-token event of a handler's response (api_response::event).
+    void auth_event(api_event event);
     void response(unsigned status);
 
     server_stats snapshot() const;
