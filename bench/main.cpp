@@ -5,8 +5,8 @@
 //
 //   minapp-bench [--quick] [--emulator PATH] [--only SCENARIO,...] [--no-wrk] [--requests N]
 //
-// Scenarios: get, put, page, list-all, update-many, reconnect, and soak (only with --only soak, or
-// tiny in --quick). --quick uses tiny sizes (the CI smoke).
+// Scenarios: get, token, put, page, list-all, update-many, reconnect, and soak (only with --only
+// soak, or tiny in --quick). --quick uses tiny sizes (the CI smoke).
 #include "measure.hpp"
 #include "scenarios.hpp"
 #include "server_process.hpp"
@@ -196,7 +196,8 @@ int main(int argc, char** argv) {
     std::ostringstream summary;
 
     try {
-        if (wanted("get") || wanted("put") || wanted("page") || wanted("update-many")) {
+        if (wanted("get") || wanted("put") || wanted("page") || wanted("update-many") ||
+            wanted("token")) {
             server_process server(emulator, {"--users", std::to_string(z.users), "--token", token},
                                   server_cpu);
             const target t{server.url(), server.host(), server.port(), server.ca_file(), token};
@@ -235,6 +236,21 @@ int main(int argc, char** argv) {
                     }
                     summary << "\n";
                 }
+            }
+            if (wanted("token")) {
+                // The token cache's lookup per attempt against a fixed token, same workload.
+                const std::size_t c = 16;
+                const auto fixed = record([&] {
+                    return minapp_get(t, ids.front(), c, z.get_warmup, z.get_requests, "token");
+                });
+                const auto fetched = record([&] {
+                    return minapp_get(t, ids.front(), c, z.get_warmup, z.get_requests, "token",
+                                      true);
+                });
+                summary << "token (get c=16): cpu/request fetched token/fixed token "
+                        << ratio(fetched.cpu_per_request_us(), fixed.cpu_per_request_us())
+                        << ", allocs/request " << fetched.allocations_per_request() << " vs "
+                        << fixed.allocations_per_request() << "\n";
             }
             if (wanted("page")) {
                 const reference_request page{

@@ -123,14 +123,21 @@ std::vector<std::int64_t> first_ids(const target& t, std::size_t n) {
 }
 
 figures minapp_get(const target& t, std::int64_t id, std::size_t concurrency, std::size_t warmup,
-                   std::size_t requests, const std::string& scenario) {
+                   std::size_t requests, const std::string& scenario, bool fetched_token) {
     figures f;
     f.scenario = scenario;
-    f.impl = "minapp";
+    f.impl = fetched_token ? "minapp-tf" : "minapp";
     f.concurrency = concurrency;
     latencies lat;
     lat.reserve(requests);
-    run_client(options_for(t, concurrency), [&](minapp::client& c) -> asio::awaitable<void> {
+    auto options = options_for(t, concurrency);
+    if (fetched_token) {
+        options.token_fetcher(
+            [token = t.token]() -> asio::awaitable<minapp::result<minapp::token_grant>> {
+                co_return minapp::token_grant(token, std::chrono::hours(1));
+            });
+    }
+    run_client(options, [&](minapp::client& c) -> asio::awaitable<void> {
         auto loop = [&](std::size_t share, bool timed) {
             return [&c, &f, &lat, id, share, timed](std::size_t) -> asio::awaitable<void> {
                 for (std::size_t i = 0; i < share; ++i) {

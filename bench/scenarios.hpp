@@ -24,8 +24,11 @@ struct target {
 std::vector<std::int64_t> first_ids(const target& t, std::size_t n);
 
 /// get_user of `id` at `concurrency`: `warmup` requests, then `requests` measured.
+/// With `fetched_token`, the client's token comes from a `token_fetcher` (the token cache's
+/// lookup on every attempt) instead of a fixed `access_token`; the impl is "minapp-tf".
 figures minapp_get(const target& t, std::int64_t id, std::size_t concurrency, std::size_t warmup,
-                   std::size_t requests, const std::string& scenario = "get");
+                   std::size_t requests, const std::string& scenario = "get",
+                   bool fetched_token = false);
 
 /// update_user(id, update().set("score", i)) at `concurrency`, worker w updating
 /// `ids[w % ids.size()]`: `warmup` requests, then `requests` measured.

@@ -18,12 +18,15 @@
 namespace minapp::detail {
 
 /// `client::update_user`.
+/// Like every endpoint function, it builds the request before returning: the arguments are not
+/// read once the awaitable exists.
 boost::asio::awaitable<result<user_profile>> update_user(std::shared_ptr<client_impl> c,
-                                                         std::int64_t id, update change);
+                                                         std::int64_t id, const update& change);
 
 /// `client::update_users_batch`.
 boost::asio::awaitable<result<batch_update_result>>
-update_users_batch(std::shared_ptr<client_impl> c, where filter, update change, batch_slice slice);
+update_users_batch(std::shared_ptr<client_impl> c, const where& filter, const update& change,
+                   batch_slice slice);
 
 /// The checks `client::validate` makes.
 std::optional<failure> check_update(const update& change, bool allow_builtin);

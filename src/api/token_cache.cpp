@@ -68,8 +68,9 @@ void token_cache::start_flight_locked() {
     asio::post(strand_, [self = shared_from_this(), f = flight_] {
         // The handler keeps the flight, whose signal the slot belongs to, until co_spawn is
         // done with the slot.
-        asio::co_spawn(self->strand_, run(self, f),
-                       asio::bind_cancellation_slot(f->signal.slot(), [f](std::exception_ptr) {}));
+        asio::co_spawn(
+            self->strand_, run(self, f),
+            asio::bind_cancellation_slot(f->signal.slot(), [f](const std::exception_ptr&) {}));
     });
 }
 

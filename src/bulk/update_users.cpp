@@ -112,7 +112,7 @@ asio::awaitable<std::optional<item_job>> next_item(std::shared_ptr<users_run> ru
 }
 
 asio::awaitable<void> run_item(std::shared_ptr<users_run> run, item_job job) {
-    auto updated = co_await detail::update_user(run->api, job.item.id, std::move(job.item.change));
+    auto updated = co_await detail::update_user(run->api, job.item.id, job.item.change);
     update_outcome o;
     o.index = job.index;
     o.id = job.item.id;

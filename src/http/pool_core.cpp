@@ -100,7 +100,7 @@ void pool_core::leave(call_ticket& ticket) noexcept {
 
 // Under the lock: ends whatever the ticket waits on. Nothing completes inline: timers and
 // sockets complete their operations through the executor, signals are emitted on the strand.
-void pool_core::stop_ticket(call_ticket& ticket, bool by_shutdown) noexcept {
+void pool_core::stop_ticket(call_ticket& ticket, bool by_shutdown) {
     (by_shutdown ? ticket.shut_down : ticket.cancelled) = true;
     switch (ticket.where) {
     case call_ticket::phase::wire:
@@ -124,7 +124,7 @@ void pool_core::stop_ticket(call_ticket& ticket, bool by_shutdown) noexcept {
     }
 }
 
-void pool_core::cancel(call_ticket& ticket) noexcept {
+void pool_core::cancel(call_ticket& ticket) {
     std::lock_guard lock(mutex_);
     if (ticket.is_linked()) {
         stop_ticket(ticket, false);
@@ -181,12 +181,12 @@ std::shared_ptr<connection> pool_core::pop_usable_idle() {
         bump(counters_.idle, -1);
         bump(counters_.in_use);
         if (!idle_connection_usable(now - conn->last_used(), now - conn->created(), options_)) {
-            discard(std::move(conn), true);
+            discard(conn, true);
             continue;
         }
         if (!conn->probe_idle()) {
             bump(counters_.stale_discarded);
-            discard(std::move(conn), false);
+            discard(conn, false);
             continue;
         }
         return conn;
@@ -292,13 +292,13 @@ void pool_core::release(call_ticket& ticket, std::shared_ptr<connection> used, b
     }
     const bool aborted = used->aborted() != abort_reason::none;
     if (!reusable || shut_down_ || aborted) {
-        discard(std::move(used), clean && !aborted);
+        discard(used, clean && !aborted);
         return;
     }
     hand_over(std::move(used));
 }
 
-void pool_core::discard(std::shared_ptr<connection> conn, bool clean) {
+void pool_core::discard(const std::shared_ptr<connection>& conn, bool clean) {
     conn->close(clean);
     bump(counters_.closed);
     release_slot();
@@ -460,7 +460,7 @@ pool_core::attempt(call_ticket& ticket, serialiser request,
         }
         if (!outcome.ec) {
             out.status = parser.status();
-            out.retry_after = std::move(parser.retry_after());
+            out.retry_after = parser.retry_after();
             out.typed = parser.typed_body();
             if (!out.typed) {
                 out.text = std::move(parser.text());

@@ -106,7 +106,7 @@ public:
     /// Unregisters a call (it waits on nothing any more).
     void leave(call_ticket& ticket) noexcept;
     /// Ends whatever `ticket` waits on with error::cancelled; any thread.
-    void cancel(call_ticket& ticket) noexcept;
+    void cancel(call_ticket& ticket);
     /// Closes idle connections, ends every registered call's wait with error::pool_shut_down
     /// and refuses new calls. Idempotent; any thread.
     void shutdown();
@@ -163,14 +163,14 @@ private:
                                                            exchange_info& info);
     std::shared_ptr<connection> pop_usable_idle();
     void hand_over(std::shared_ptr<connection> conn);
-    void discard(std::shared_ptr<connection> conn, bool clean);
+    void discard(const std::shared_ptr<connection>& conn, bool clean);
     void release_slot();
     void grant_free_slots();
     void arm_watchdog(clock::time_point deadline);
     void on_watchdog();
     void ensure_reaper();
     void on_reaper();
-    void stop_ticket(call_ticket& ticket, bool by_shutdown) noexcept;
+    void stop_ticket(call_ticket& ticket, bool by_shutdown);
 
     executor_type strand_;
     origin target_;

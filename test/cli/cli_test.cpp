@@ -44,6 +44,8 @@ using args_t = std::vector<std::string>;
 using env_vars = std::vector<std::pair<std::string, std::string>>;
 
 constexpr const char* token = "tok-cli";
+constexpr const char* client_id = "cli-client";
+constexpr const char* client_secret = "cli-secret-7b1e4f";
 constexpr std::size_t seeded_users = 120;
 constexpr const char* list_path = "/oserve/v2.2/miniapp/user_profile/";
 
@@ -225,6 +227,7 @@ struct emulated_cli {
         emulator::user_api_config c;
         c.users_per_environment = seeded_users;
         c.tokens = {token};
+        c.clients = {{client_id, client_secret}};
         c.environments = {"env-cli"};
         c.seed = 7;
         return c;
@@ -1039,6 +1042,70 @@ BOOST_DATA_TEST_CASE(users_list_v1_prints_lines, bdata::make(tls_modes), tls) {
     e.server.stop();
 }
 
+BOOST_DATA_TEST_CASE(client_credentials_run_the_token_flow, bdata::make(tls_modes), tls) {
+    emulated_cli e(tls);
+    const auto secret_file = e.dir.write("client-secret", std::string(client_secret) + "\n");
+    const env_vars creds = {{"MINAPP_CLIENT_ID", client_id},
+                            {"MINAPP_CLIENT_SECRET_FILE", secret_file}};
+    const auto count = e.run({"users", "count"}, creds);
+    BOOST_TEST(count.status == 0, count.err);
+    BOOST_TEST(count.out == std::to_string(seeded_users) + "\n");
+    BOOST_TEST(!contains(count.err, client_secret), count.err);
+
+    // auth token: one JSON object for scripts, a token the API accepts.
+    const auto printed = e.run({"auth", "token"}, creds);
+    BOOST_TEST_REQUIRE(printed.status == 0, printed.err);
+    const auto doc = json::parse(printed.out).as_object();
+    BOOST_TEST(doc.size() == 3u);
+    BOOST_TEST(doc.at("token_type") == "Bearer");
+    BOOST_TEST(doc.at("expires_in").as_int64() > 7000);
+    const std::string issued(doc.at("access_token").as_string());
+    BOOST_TEST(!contains(printed.err, issued));
+    const auto with_issued = e.run({"users", "count"}, {{"MINAPP_TOKEN", issued}});
+    BOOST_TEST(with_issued.status == 0, with_issued.err);
+
+    // Options instead of variables; a token given too takes precedence (no flow runs).
+    const auto flows = e.server.stats().auth.flows_started;
+    const auto by_options =
+        e.run({"--client-id", client_id, "--client-secret-file", secret_file, "users", "count"});
+    BOOST_TEST(by_options.status == 0, by_options.err);
+    BOOST_TEST(e.server.stats().auth.flows_started == flows);
+
+    // A wrong secret: rejected by the token endpoint (exit 3), the secret never shown.
+    const auto wrong_file = e.dir.write("wrong-secret", "not-the-secret\n");
+    const auto wrong = e.run({"users", "count"}, {{"MINAPP_CLIENT_ID", client_id},
+                                                  {"MINAPP_CLIENT_SECRET_FILE", wrong_file}});
+    BOOST_TEST(wrong.status == 3, wrong.err);
+    BOOST_TEST(wrong.one_err_line(), wrong.err);
+    BOOST_TEST(contains(wrong.err, "invalid_client"), wrong.err);
+    BOOST_TEST(!contains(wrong.err, "not-the-secret"), wrong.err);
+
+    // Half a pair, or an unreadable secret file: usage errors, nothing sent.
+    const auto requests = e.requests();
+    const auto half = e.run({"users", "count"}, {{"MINAPP_CLIENT_ID", client_id}});
+    BOOST_TEST(half.status == 2);
+    BOOST_TEST(contains(half.err, "client credentials need both"), half.err);
+    const auto unreadable =
+        e.run({"users", "count"}, {{"MINAPP_CLIENT_ID", client_id},
+                                   {"MINAPP_CLIENT_SECRET_FILE", e.dir.file("nope").string()}});
+    BOOST_TEST(unreadable.status == 2);
+    BOOST_TEST(contains(unreadable.err, "cannot read a client secret from"), unreadable.err);
+    BOOST_TEST(e.requests() == requests);
+}
+
+BOOST_AUTO_TEST_CASE(the_embedded_emulator_accepts_client_credentials) {
+    temp_dir dir;
+    const auto secret_file = dir.write("secret", "embedded-secret\n");
+    const auto r = run_cli(dir,
+                           {"--emulator", "--emulator-users", "50", "--client-id", "embedded",
+                            "--client-secret-file", secret_file, "auth", "token"},
+                           {});
+    BOOST_TEST_REQUIRE(r.status == 0, r.err);
+    const auto doc = json::parse(r.out).as_object();
+    BOOST_TEST(!doc.at("access_token").as_string().empty());
+    BOOST_TEST(!contains(r.err, "embedded-secret"), r.err);
+}
+
 BOOST_DATA_TEST_CASE(tokens_come_from_the_environment_or_a_file_never_argv, bdata::make(tls_modes),
                      tls) {
     emulated_cli e(tls);
@@ -1268,6 +1335,9 @@ BOOST_AUTO_TEST_CASE(help_documents_the_environment_option_placement_and_the_emu
                         "\nEnvironment (an option on the command line wins over its variable):\n"
                         "  MINAPP_BASE_URL      API origin, as --base-url\n"
                         "  MINAPP_TOKEN         the access token (--token-file wins)\n"
+                        "  MINAPP_CLIENT_ID, MINAPP_CLIENT_SECRET_FILE\n"
+                        "                       client credentials, as --client-id and "
+                        "--client-secret-file\n"
                         "  MINAPP_ENV_ID        test environment, as --env-id\n"
                         "  MINAPP_CA_FILE       extra CA certificates (PEM), as --ca-file\n"),
                help.out);

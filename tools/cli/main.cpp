@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <unistd.h>
 
 namespace asio = boost::asio;
@@ -32,34 +33,9 @@ int run(const cli::invocation& inv) {
     options.env_id(g.env_id);
     options.allow_builtin_field_updates(g.allow_builtin_field_updates);
 
-    // --emulator: an embedded emulator on its own thread, seeded with demo users.
-    std::unique_ptr<minapp::emulator::user_api> api;
-    std::unique_ptr<minapp::emulator::server> emulator;
-    if (g.emulator) {
-        minapp::emulator::user_api_config config;
-        config.users_per_environment = g.emulator_users;
-        config.tokens = {emulator_token};
-        api = std::make_unique<minapp::emulator::user_api>(config);
-        minapp::emulator::server_options so;
-        so.tls = true;
-        emulator = std::make_unique<minapp::emulator::server>(
-            so, [&api = *api](const minapp::emulator::api_request& r) { return api.handle(r); });
-        emulator->start();
-        options.base_url(emulator->url());
-        options.access_token(emulator_token);
-        options.pool().tls().ca_pem(emulator->ca_pem());
-        std::cerr << "minapp: embedded emulator at " << emulator->url() << " with "
-                  << g.emulator_users << " users\n";
-    } else if (g.token_file) {
-        auto token = cli::read_secret_file(*g.token_file);
-        if (!token || token->empty()) {
-            std::cerr << "minapp: cannot read a token from " << *g.token_file << "\n";
-            return cli::exit_usage;
-        }
-        options.access_token(*token);
-    } else if (g.token) {
-        options.access_token(*g.token);
-    } else if (g.client_id || g.client_secret_file) {
+    // Client credentials, when they are the way in (a token, if given, takes precedence).
+    std::optional<minapp::client_credentials> credentials;
+    if (!g.token_file && !g.token && (g.client_id || g.client_secret_file)) {
         if (!g.client_id || !g.client_secret_file) {
             std::cerr << "minapp: client credentials need both a client id (--client-id or "
                          "MINAPP_CLIENT_ID) and a secret file (--client-secret-file or "
@@ -72,7 +48,46 @@ int run(const cli::invocation& inv) {
                       << "\n";
             return cli::exit_usage;
         }
-        options.client_credentials(minapp::client_credentials(*g.client_id, *secret));
+        credentials.emplace(*g.client_id, *secret);
+    }
+
+    // --emulator: an embedded emulator on its own thread, seeded with demo users. It accepts
+    // its own token, and the client credentials given, if any (then the flow runs against it).
+    std::unique_ptr<minapp::emulator::user_api> api;
+    std::unique_ptr<minapp::emulator::server> emulator;
+    if (g.emulator) {
+        minapp::emulator::user_api_config config;
+        config.users_per_environment = g.emulator_users;
+        config.tokens = {emulator_token};
+        if (credentials) {
+            config.clients = {{credentials->client_id(), credentials->client_secret()}};
+        }
+        api = std::make_unique<minapp::emulator::user_api>(config);
+        minapp::emulator::server_options so;
+        so.tls = true;
+        emulator = std::make_unique<minapp::emulator::server>(
+            so, [&api = *api](const minapp::emulator::api_request& r) { return api.handle(r); });
+        emulator->start();
+        options.base_url(emulator->url());
+        options.pool().tls().ca_pem(emulator->ca_pem());
+        if (credentials) {
+            options.client_credentials(*credentials);
+        } else {
+            options.access_token(emulator_token);
+        }
+        std::cerr << "minapp: embedded emulator at " << emulator->url() << " with "
+                  << g.emulator_users << " users\n";
+    } else if (g.token_file) {
+        auto token = cli::read_secret_file(*g.token_file);
+        if (!token || token->empty()) {
+            std::cerr << "minapp: cannot read a token from " << *g.token_file << "\n";
+            return cli::exit_usage;
+        }
+        options.access_token(*token);
+    } else if (g.token) {
+        options.access_token(*g.token);
+    } else if (credentials) {
+        options.client_credentials(*credentials);
     } else {
         std::cerr << "minapp: no credentials: set MINAPP_TOKEN (or --token-file PATH) for an "
                      "access token, or MINAPP_CLIENT_ID and MINAPP_CLIENT_SECRET_FILE (or "

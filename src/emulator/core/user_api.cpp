@@ -94,7 +94,7 @@ struct user_api::impl {
 
     /// The token flow's endpoints: they have no environment and never touch the user store.
     api_response dispatch_oauth(detail::endpoint which, const api_request& request,
-                                boost::urls::url_view url) {
+                                const boost::urls::url_view& url) {
         using detail::endpoint;
         const detail::oauth_context ctx{request, url, auth_now()};
         switch (which) {
