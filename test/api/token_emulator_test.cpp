@@ -11,6 +11,9 @@
 #include <minapp/error.hpp>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
@@ -288,6 +291,33 @@ BOOST_AUTO_TEST_CASE(a_refresh_by_another_holder_revokes_and_the_client_recovers
     BOOST_TEST(auth.api_unauthorized >= 1u);                     // the revocation was noticed...
     BOOST_TEST(auth.flows_started - before.flows_started == 2u); // ...and cured by one flow
     BOOST_TEST(s.api_requests.load() == items.size() + auth.api_unauthorized);
+}
+
+BOOST_AUTO_TEST_CASE(with_refresh_tokens_renewals_refresh_instead_of_running_the_flow) {
+    oauth_service s(std::chrono::seconds(2));
+    const auto before = s.api.auth_stats();
+    auto options = s.client_options(4);
+    options.client_credentials(
+        minapp::client_credentials(client_id, secret).use_refresh_token(true));
+    minapp::client c(s.ioc.get_executor(), options);
+    int ok = 0;
+    run_bounded(s.ioc, [&]() -> asio::awaitable<void> {
+        // About 3 s of calls: two or three renewals of a 2-second token.
+        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(3200);
+        asio::steady_timer pace(co_await asio::this_coro::executor);
+        while (std::chrono::steady_clock::now() < until) {
+            ok += (co_await c.count_users()).has_value() ? 1 : 0;
+            pace.expires_after(std::chrono::milliseconds(50));
+            co_await pace.async_wait(asio::use_awaitable);
+        }
+        c.shutdown();
+        s.server.stop();
+    }());
+    const auto auth = s.api.auth_stats();
+    BOOST_TEST(ok > 20);
+    BOOST_TEST(auth.api_unauthorized == 0u);
+    BOOST_TEST(auth.flows_started - before.flows_started == 1u); // only the first token
+    BOOST_TEST(auth.refreshes - before.refreshes >= 2u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
