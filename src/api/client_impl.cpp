@@ -299,7 +299,7 @@ asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, 
                             break;
                         }
                         // The call was not sent with this token: it fails as the fetch did.
-                        failure bad = std::move(fetched.error());
+                        failure bad = fetched.error();
                         bad.diagnostics.attempts = fsm.attempts();
                         bad.diagnostics.request_sent = fsm.failure_info().diagnostics.request_sent;
                         bad.diagnostics.applied = fsm.failure_info().diagnostics.applied;
@@ -418,7 +418,7 @@ asio::awaitable<result<token_grant>> client_impl::access_token(std::shared_ptr<c
         auto fetched = co_await self->tokens_->wait(waker, ticket.rearm());
         pool.wait_externally(ticket, nullptr);
         if (!fetched) {
-            co_return std::move(fetched.error());
+            co_return fetched.error();
         }
         token = std::move(*fetched);
     }
