@@ -36,18 +36,6 @@ http::origin checked_origin(const std::string& base_url) {
     return *origin;
 }
 
-// A server that echoes the token in an error body must not make it reach diagnostics. Redacted
-// before server_message() truncates, so that no prefix of it survives either.
-std::string redacted(std::string body, const std::string& token) {
-    if (token.empty()) {
-        return body;
-    }
-    for (auto at = body.find(token); at != std::string::npos; at = body.find(token, at)) {
-        body.replace(at, token.size(), "[redacted]");
-    }
-    return body;
-}
-
 bool cancelled(const asio::cancellation_state& state) {
     return state.cancelled() != asio::cancellation_type::none;
 }
@@ -203,6 +191,25 @@ void client_impl::shutdown() {
     }
 }
 
+namespace {
+
+// Waits for a token as a call waits for the limiter: registered on the call's ticket, so that
+// the caller's cancellation or a shutdown ends the wait from any thread. error::cancelled when
+// the wait could not start or was stopped.
+asio::awaitable<result<std::shared_ptr<const issued_token>>>
+wait_for_token(token_cache& tokens, http::detail::pool_core& pool,
+               http::detail::call_ticket& ticket, asio::cancellation_state cancel_state) {
+    token_wait waker(tokens);
+    if (cancelled(cancel_state) || !pool.wait_externally(ticket, &waker)) {
+        co_return failure(error::cancelled);
+    }
+    auto fetched = co_await tokens.wait(waker, ticket.rearm());
+    pool.wait_externally(ticket, nullptr);
+    co_return fetched;
+}
+
+} // namespace
+
 template <class T>
 asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, call_spec spec) {
     failure f;
@@ -284,13 +291,7 @@ asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, 
             if (token_cache* tokens = self->tokens_.get()) {
                 auto token = tokens->current();
                 if (!token) {
-                    token_wait waker(*tokens);
-                    if (cancelled(cancel_state) || !pool.wait_externally(ticket, &waker)) {
-                        action = fsm.on_acquired(stop_reason());
-                        break;
-                    }
-                    auto fetched = co_await tokens->wait(waker, ticket.rearm());
-                    pool.wait_externally(ticket, nullptr);
+                    auto fetched = co_await wait_for_token(*tokens, pool, ticket, cancel_state);
                     if (!fetched) {
                         const auto stop = stop_reason();
                         if (stop != call_stop::none || fetched.error().code == error::cancelled) {
@@ -333,6 +334,7 @@ asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, 
             }
             std::string message;
             if (!out.ec && (out.status < 200 || out.status >= 300)) {
+                // A server that echoes the token must not make it reach diagnostics.
                 message = server_message(redacted(std::move(out.text), block->token));
             }
             attempt_report report;
@@ -410,14 +412,11 @@ asio::awaitable<result<token_grant>> client_impl::access_token(std::shared_ptr<c
             http::detail::call_ticket& ticket;
             ~registration() { pool.leave(ticket); }
         } registered{pool, ticket};
-        token_wait waker(*self->tokens_);
-        if (cancelled(cancel_state) || !pool.wait_externally(ticket, &waker)) {
-            co_return failure(pool.state(ticket).shut_down ? error::pool_shut_down
-                                                           : error::cancelled);
-        }
-        auto fetched = co_await self->tokens_->wait(waker, ticket.rearm());
-        pool.wait_externally(ticket, nullptr);
+        auto fetched = co_await wait_for_token(*self->tokens_, pool, ticket, cancel_state);
         if (!fetched) {
+            if (fetched.error().code == error::cancelled && pool.state(ticket).shut_down) {
+                co_return failure(error::pool_shut_down);
+            }
             co_return fetched.error();
         }
         token = std::move(*fetched);

@@ -48,4 +48,14 @@ std::string server_message(std::string_view body) {
     return out;
 }
 
+std::string redacted(std::string text, std::string_view secret) {
+    if (secret.empty()) {
+        return text;
+    }
+    for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+        text.replace(at, secret.size(), "[redacted]");
+    }
+    return text;
+}
+
 } // namespace minapp::detail

@@ -46,4 +46,9 @@ parsed<user_v1> parse_v1_user(std::string_view body);
 /// raw text; truncated to 512 bytes, control characters replaced.
 std::string server_message(std::string_view body);
 
+/// `text` with every occurrence of `secret` (a token, a client secret, a code) replaced by
+/// "[redacted]"; unchanged for an empty secret. Applied before server_message() truncates, so
+/// that no prefix of a secret survives either.
+std::string redacted(std::string text, std::string_view secret);
+
 } // namespace minapp::detail

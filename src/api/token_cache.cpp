@@ -54,8 +54,14 @@ std::shared_ptr<const issued_token> token_cache::current() {
     if (now >= t->wait_at) {
         return nullptr;
     }
+    // In the soft window: the first caller starts the renewal; the others see from the atomic,
+    // without taking the mutex, that one runs (or failed moments ago).
+    if (now.time_since_epoch().count() < soft_retry_at_.load(std::memory_order_relaxed)) {
+        return t;
+    }
     std::lock_guard lock(mutex_);
-    if (!flight_ && !shut_down_ && now >= soft_retry_at_) {
+    if (!flight_ && !shut_down_ &&
+        now.time_since_epoch().count() >= soft_retry_at_.load(std::memory_order_relaxed)) {
         start_flight_locked();
     }
     return t;
@@ -63,6 +69,8 @@ std::shared_ptr<const issued_token> token_cache::current() {
 
 void token_cache::start_flight_locked() {
     flight_ = std::make_shared<flight>();
+    soft_retry_at_.store(clock::time_point::max().time_since_epoch().count(),
+                         std::memory_order_relaxed);
     ++stats_.flights;
     // Posted, never run inline: the caller holds the mutex, and the fetch may complete at once.
     asio::post(strand_, [self = shared_from_this(), f = flight_] {
@@ -105,11 +113,13 @@ void token_cache::finish(flight& f, result<token_grant> r, clock::time_point sta
         t->expires_at = w.expires_at;
         std::shared_ptr<const issued_token> shared = std::move(t);
         token_.store(shared, std::memory_order_release);
+        soft_retry_at_.store(0, std::memory_order_relaxed);
         f.outcome = std::move(shared);
     } else {
         ++stats_.failures;
         // A background renewal that failed is tried again a little later, not by every call.
-        soft_retry_at_ = now_() + std::chrono::seconds(1);
+        soft_retry_at_.store((now_() + std::chrono::seconds(1)).time_since_epoch().count(),
+                             std::memory_order_relaxed);
         f.outcome = r.error();
     }
     f.done = true;

@@ -119,7 +119,9 @@ private:
     std::shared_ptr<flight> flight_; // the fetch in flight, if any
     std::vector<token_wait*> waiters_;
     std::uint64_t generation_ = 0;
-    std::chrono::steady_clock::time_point soft_retry_at_{}; // after a failed background renewal
+    // No background renewal starts before this instant (ticks of now_()): the end of time while
+    // one runs, a second after one failed. Read without the mutex by current().
+    std::atomic<std::chrono::steady_clock::rep> soft_retry_at_{0};
     bool shut_down_ = false;
     token_cache_stats stats_;
 };

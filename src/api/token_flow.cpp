@@ -1,10 +1,13 @@
 #include "token_flow.hpp"
 
+#include "json_reply.hpp"
+
 #include <minapp/error.hpp>
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -12,7 +15,6 @@
 #include <boost/url/url.hpp>
 
 #include <algorithm>
-#include <cctype>
 
 namespace minapp::detail {
 
@@ -25,13 +27,6 @@ namespace {
 constexpr std::string_view authorize_path = "/api/oauth2/hydrogen/openapi/authorize/";
 constexpr std::string_view token_path = "/api/oauth2/access_token/";
 constexpr int max_redirects = 5;
-
-bool iequals(std::string_view a, std::string_view b) {
-    return std::ranges::equal(a, b, [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) ==
-               std::tolower(static_cast<unsigned char>(y));
-    });
-}
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
@@ -90,7 +85,7 @@ void cookie_jar::take(std::string_view set_cookie) {
     bool expired = value.empty();
     while (!rest.empty()) {
         const auto attr = next();
-        if (attr.size() > 8 && iequals(attr.substr(0, 8), "max-age=")) {
+        if (attr.size() > 8 && boost::beast::iequals(attr.substr(0, 8), "max-age=")) {
             expired = expired || attr.substr(8) == "0" || attr[8] == '-';
         }
     }
@@ -140,8 +135,8 @@ std::optional<std::string> redirect_target(const http::origin& origin, std::stri
     }
     const bool https = origin.scheme == http::scheme::https;
     const auto port = resolved.has_port() ? resolved.port_number() : (https ? 443 : 80);
-    if (!iequals(resolved.scheme(), https ? "https" : "http") ||
-        !iequals(resolved.host_address(), origin.host) || port != origin.port) {
+    if (!boost::beast::iequals(resolved.scheme(), https ? "https" : "http") ||
+        !boost::beast::iequals(resolved.host_address(), origin.host) || port != origin.port) {
         why = "a redirect to another origin, refused";
         return std::nullopt;
     }
@@ -196,7 +191,7 @@ asio::awaitable<result<token_grant>> credentials_flow::code_flow(clock::time_poi
         }
         const http::response& res = r.response;
         for (const auto& f : res.headers) {
-            if (iequals(f.name, "Set-Cookie")) {
+            if (boost::beast::iequals(f.name, "Set-Cookie")) {
                 jar.take(f.value);
             }
         }
@@ -344,12 +339,7 @@ failure credentials_flow::transport(const http::request& req, const http::send_r
 std::string credentials_flow::redact(std::string text) const {
     for (const std::string* secret :
          {&credentials_.client_secret(), &last_code_, &refresh_token_}) {
-        if (secret->empty()) {
-            continue;
-        }
-        for (auto at = text.find(*secret); at != std::string::npos; at = text.find(*secret, at)) {
-            text.replace(at, secret->size(), "[redacted]");
-        }
+        text = redacted(std::move(text), *secret);
     }
     return text;
 }

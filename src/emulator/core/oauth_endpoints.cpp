@@ -81,6 +81,21 @@ std::optional<std::string> flow_id(const oauth_context& ctx) {
     return id;
 }
 
+/// What both redirected hops require: no body, and the flow id in the URL (into `id`). The
+/// refusal, or nullopt when the hop may go on.
+std::optional<api_response> check_hop(const oauth_context& ctx, std::string& id) {
+    if (carries_body(ctx.request)) {
+        return oauth_error_reply(oauth_error::invalid_request,
+                                 "a redirected request carries no body");
+    }
+    auto found = flow_id(ctx);
+    if (!found) {
+        return oauth_error_reply(oauth_error::invalid_request, "the flow parameter is missing");
+    }
+    id = std::move(*found);
+    return std::nullopt;
+}
+
 constexpr std::string_view hop_refused =
     "unknown, expired or already used authorization flow, or a cookie of another flow";
 
@@ -108,35 +123,27 @@ api_response authorize(token_registry& registry, const oauth_context& ctx) {
 }
 
 api_response authorize_continue(token_registry& registry, const oauth_context& ctx) {
-    if (carries_body(ctx.request)) {
-        return oauth_error_reply(oauth_error::invalid_request,
-                                 "a redirected request carries no body");
-    }
-    const auto id = flow_id(ctx);
-    if (!id) {
-        return oauth_error_reply(oauth_error::invalid_request, "the flow parameter is missing");
+    std::string id;
+    if (auto refused = check_hop(ctx, id)) {
+        return std::move(*refused);
     }
     const auto cookie = cookie_value(ctx.request.cookie, flow_cookie);
     if (!cookie) {
         return oauth_error_reply(oauth_error::invalid_request, "the oauth_flow cookie is missing");
     }
-    const auto next = registry.continue_flow(*id, *cookie, ctx.now);
+    const auto next = registry.continue_flow(id, *cookie, ctx.now);
     if (!next) {
         return oauth_error_reply(oauth_error::invalid_request, hop_refused);
     }
     // Relative on purpose: a client must resolve it against this hop's URL (RFC 3986 §5.2),
     // not against the authorize URL, as the real service's redirects require.
-    return redirect("done/?flow=" + *id, session_cookie, *next);
+    return redirect("done/?flow=" + id, session_cookie, *next);
 }
 
 api_response authorize_done(token_registry& registry, const oauth_context& ctx) {
-    if (carries_body(ctx.request)) {
-        return oauth_error_reply(oauth_error::invalid_request,
-                                 "a redirected request carries no body");
-    }
-    const auto id = flow_id(ctx);
-    if (!id) {
-        return oauth_error_reply(oauth_error::invalid_request, "the flow parameter is missing");
+    std::string id;
+    if (auto refused = check_hop(ctx, id)) {
+        return std::move(*refused);
     }
     const auto first = cookie_value(ctx.request.cookie, flow_cookie);
     const auto second = cookie_value(ctx.request.cookie, session_cookie);
@@ -144,7 +151,7 @@ api_response authorize_done(token_registry& registry, const oauth_context& ctx) 
         return oauth_error_reply(oauth_error::invalid_request,
                                  "the oauth_flow and oauth_session cookies are required");
     }
-    const auto code = registry.finish_flow(*id, *first, *second, ctx.now);
+    const auto code = registry.finish_flow(id, *first, *second, ctx.now);
     if (!code) {
         return oauth_error_reply(oauth_error::invalid_request, hop_refused);
     }
