@@ -81,6 +81,8 @@ private:
             return "not attempted";
         case error::token_flow_failed:
             return "the access token could not be obtained";
+        case error::rate_budget_unavailable:
+            return "the shared rate budget is unavailable";
         }
         return "unknown minapp error";
     }

@@ -1,10 +1,12 @@
 #include <minapp/rate_limiter.hpp>
 
 #include "detail/limiter_access.hpp"
+#include "detail/token_queue.hpp"
 #include "detail/tokens.hpp"
 
 #include <minapp/detail/gcra.hpp>
 #include <minapp/error.hpp>
+#include <minapp/rate_budget.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
@@ -14,6 +16,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <mutex>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace minapp {
@@ -22,15 +25,29 @@ namespace asio = boost::asio;
 using clock = std::chrono::steady_clock;
 using schedule = detail::gcra_schedule<clock>;
 
+// The limiter follows its own GCRA schedule, or, with a budget, hands out the tokens the budget
+// supplies (token_queue). Both keep the same FIFO of tickets, so the waiting code is shared.
 struct rate_limiter::impl {
-    explicit impl(const rate_limit& l)
+    using ticket = schedule::ticket;
+    using verdict = detail::token_queue<clock>::verdict;
+
+    impl(const rate_limit& l, std::shared_ptr<rate_budget> b)
         : limit(l)
-        , sched(l) {}
+        , sched(l)
+        , budget(std::move(b)) {}
+
+    ~impl() {
+        if (budget) {
+            budget->detach();
+        }
+    }
+    impl(const impl&) = delete;
+    impl& operator=(const impl&) = delete;
 
     // Wakes the sleeper of `id` so that it re-arms its timer for an earlier instant. Its timer is
     // only ever armed under the mutex (see acquire), which makes this cancel() safe from any
     // thread.
-    void wake(std::optional<schedule::ticket> id) {
+    void wake(std::optional<ticket> id) {
         if (id) {
             if (const auto it = sleepers.find(*id); it != sleepers.end()) {
                 it->second->cancel();
@@ -38,12 +55,54 @@ struct rate_limiter::impl {
         }
     }
 
+    struct reservation {
+        ticket id;
+        bool pending;
+    };
+
+    // Under the mutex.
+    reservation reserve(clock::time_point now) {
+        if (budget) {
+            const auto r = supplied.reserve(now);
+            return {r.id, r.pending};
+        }
+        const auto r = sched.reserve(now);
+        return {r.id, r.pending};
+    }
+    std::optional<clock::time_point> arm(ticket id) {
+        return budget ? supplied.arm(id) : sched.arm(id);
+    }
+    void give_back(ticket id) {
+        wake(budget ? supplied.cancel(id) : sched.cancel(id).wake);
+        ++counters.cancelled;
+    }
+    verdict try_take(ticket id, clock::time_point now) {
+        if (budget) {
+            const auto r = supplied.take(id, now);
+            wake(r.wake);
+            return r.v;
+        }
+        const auto at = sched.arm(id);
+        if (at && *at > now) {
+            return verdict::wait;
+        }
+        wake(sched.complete(id).wake);
+        return verdict::go;
+    }
+    // Without the mutex: the budget may post, and must not be called under our lock.
+    void demand(bool pending) const noexcept {
+        if (pending && budget) {
+            budget->on_demand();
+        }
+    }
+
     // Owns a pending reservation while its caller sleeps: whatever ends the wait (grant,
-    // cancellation, an exception, or the coroutine frame being destroyed with its io_context), the
-    // reservation leaves the schedule and the timer leaves the registry before the timer dies.
+    // refusal, cancellation, an exception, or the coroutine frame being destroyed with its
+    // io_context), the reservation leaves the schedule and the timer leaves the registry before
+    // the timer dies.
     class sleeper {
     public:
-        sleeper(std::shared_ptr<impl> state, schedule::ticket id, asio::steady_timer& timer)
+        sleeper(std::shared_ptr<impl> state, ticket id, asio::steady_timer& timer)
             : state_(std::move(state))
             , id_(id) {
             std::lock_guard lock(state_->mutex);
@@ -57,31 +116,33 @@ struct rate_limiter::impl {
             if (!done_) {
                 std::lock_guard lock(state_->mutex);
                 leave();
-                state_->wake(state_->sched.cancel(id_).wake);
-                ++state_->counters.cancelled;
+                state_->give_back(id_);
             }
         }
 
-        // Under the caller's lock: grants the request if its instant has come.
-        bool try_grant(clock::time_point now, clock::time_point arrived) {
-            const auto at = state_->sched.arm(id_);
-            if (at && *at > now) {
-                return false;
+        // Under the caller's lock: grants the request if its instant has come, or ends the wait
+        // when the budget refused it.
+        verdict try_grant(clock::time_point now, clock::time_point arrived) {
+            const auto v = state_->try_take(id_, now);
+            if (v == verdict::wait) {
+                return v;
             }
             leave();
-            state_->wake(state_->sched.complete(id_).wake);
+            done_ = true;
+            if (v == verdict::refused) {
+                ++state_->counters.refused;
+                return v;
+            }
             ++state_->counters.granted;
             ++state_->counters.waited;
             state_->counters.total_wait += now - arrived;
-            done_ = true;
-            return true;
+            return v;
         }
 
         // Under the caller's lock: gives the reservation back.
         void cancel() {
             leave();
-            state_->wake(state_->sched.cancel(id_).wake);
-            ++state_->counters.cancelled;
+            state_->give_back(id_);
             done_ = true;
         }
 
@@ -92,7 +153,7 @@ struct rate_limiter::impl {
         }
 
         std::shared_ptr<impl> state_;
-        schedule::ticket id_;
+        ticket id_;
         bool done_ = false;
     };
 
@@ -103,12 +164,24 @@ struct rate_limiter::impl {
     const rate_limit limit;
     mutable std::mutex mutex;
     schedule sched;
-    std::unordered_map<schedule::ticket, asio::steady_timer*> sleepers;
+    const std::shared_ptr<rate_budget> budget;
+    detail::token_queue<clock> supplied;
+    boost::system::error_code refusal = error::rate_budget_unavailable;
+    std::unordered_map<ticket, asio::steady_timer*> sleepers;
     rate_limiter_stats counters;
 };
 
 rate_limiter::rate_limiter(rate_limit limit)
-    : impl_(std::make_shared<impl>(limit)) {}
+    : impl_(std::make_shared<impl>(limit, nullptr)) {}
+
+rate_limiter::rate_limiter(rate_limit limit, std::shared_ptr<rate_budget> budget) {
+    if (!budget) {
+        throw std::invalid_argument("rate_limiter: null rate_budget");
+    }
+    auto& b = *budget;
+    impl_ = std::make_shared<impl>(limit, std::move(budget));
+    b.attach(token_sink(impl_));
+}
 
 rate_limiter::~rate_limiter() = default;
 
@@ -125,10 +198,10 @@ rate_limiter::impl::acquire(std::shared_ptr<impl> state) {
         co_return error::cancelled;
     }
     const clock::time_point arrived = clock::now();
-    schedule::reservation r;
+    impl::reservation r{};
     {
         std::lock_guard lock(state->mutex);
-        r = state->sched.reserve(arrived);
+        r = state->reserve(arrived);
         if (!r.pending) {
             ++state->counters.granted;
         }
@@ -136,6 +209,7 @@ rate_limiter::impl::acquire(std::shared_ptr<impl> state) {
     if (!r.pending) {
         co_return boost::system::error_code{};
     }
+    state->demand(true);
 
     asio::steady_timer timer(co_await asio::this_coro::executor);
     impl::sleeper self(state, r.id, timer);
@@ -144,7 +218,7 @@ rate_limiter::impl::acquire(std::shared_ptr<impl> state) {
     // runs after the wait is registered (its cancel() completes it). No wake-up is lost.
     const auto initiate = [&state, &timer, id = r.id](auto handler) {
         std::lock_guard lock(state->mutex);
-        if (const auto at = state->sched.arm(id)) {
+        if (const auto at = state->arm(id)) {
             timer.expires_at(*at);
         }
         timer.async_wait(std::move(handler));
@@ -160,23 +234,45 @@ rate_limiter::impl::acquire(std::shared_ptr<impl> state) {
         // Woken early (moved up, or pushed back by a pause) or on time: the schedule decides.
         co_await asio::async_initiate<decltype(token), void(boost::system::error_code)>(initiate,
                                                                                         token);
-        std::lock_guard lock(state->mutex);
-        if (cancel_state.cancelled() == asio::cancellation_type::none &&
-            self.try_grant(clock::now(), arrived)) {
-            co_return boost::system::error_code{};
+        {
+            std::lock_guard lock(state->mutex);
+            if (cancel_state.cancelled() == asio::cancellation_type::none) {
+                const auto v = self.try_grant(clock::now(), arrived);
+                if (v == impl::verdict::go) {
+                    co_return boost::system::error_code{};
+                }
+                if (v == impl::verdict::refused) {
+                    co_return state->refusal;
+                }
+            }
         }
+        // Still without a token (it may have run out of its lease): the budget must know.
+        state->demand(true);
     }
 }
 
+// With a budget, the tokens held were granted before the throttling answer and must not be
+// spent after it; the pause itself is the budget's, shared by everyone on it.
 void rate_limiter::on_throttled(clock::duration retry_after) {
-    std::lock_guard lock(impl_->mutex);
-    ++impl_->counters.throttled;
-    if (impl_->sched.on_throttled(clock::now(), retry_after)) {
-        ++impl_->counters.throttle_episodes;
+    {
+        std::lock_guard lock(impl_->mutex);
+        ++impl_->counters.throttled;
+        if (impl_->budget) {
+            impl_->supplied.drop_tokens();
+        } else if (impl_->sched.on_throttled(clock::now(), retry_after)) {
+            ++impl_->counters.throttle_episodes;
+        }
+    }
+    if (impl_->budget) {
+        impl_->budget->on_throttled(retry_after);
     }
 }
 
 void rate_limiter::on_throttled(clock::duration retry_after, clock::time_point admitted_at) {
+    if (impl_->budget) {
+        on_throttled(retry_after);
+        return;
+    }
     std::lock_guard lock(impl_->mutex);
     ++impl_->counters.throttled;
     if (impl_->sched.on_throttled(clock::now(), retry_after, admitted_at)) {
@@ -185,16 +281,32 @@ void rate_limiter::on_throttled(clock::duration retry_after, clock::time_point a
 }
 
 void rate_limiter::pause_until(clock::time_point until) {
-    std::lock_guard lock(impl_->mutex);
-    impl_->sched.pause_until(until, clock::now());
+    const auto now = clock::now();
+    {
+        std::lock_guard lock(impl_->mutex);
+        if (impl_->budget) {
+            impl_->supplied.drop_tokens();
+        } else {
+            impl_->sched.pause_until(until, now);
+        }
+    }
+    if (impl_->budget) {
+        impl_->budget->on_throttled(std::max(until - now, clock::duration::zero()));
+    }
 }
 
 void rate_limiter::on_success() {
+    if (impl_->budget) {
+        return;
+    }
     std::lock_guard lock(impl_->mutex);
     impl_->sched.on_success();
 }
 
 double rate_limiter::effective_rate() const {
+    if (impl_->budget) {
+        return impl_->limit.per_second;
+    }
     std::lock_guard lock(impl_->mutex);
     return impl_->sched.effective_rate();
 }
@@ -212,21 +324,23 @@ detail::limiter_access::reservation detail::limiter_access::reserve(rate_limiter
     auto& state = *limiter.impl_;
     reservation out;
     out.arrived = clock::now();
-    std::lock_guard lock(state.mutex);
-    const auto r = state.sched.reserve(out.arrived);
-    out.granted = !r.pending;
-    out.id = r.id;
-    if (out.granted) {
-        ++state.counters.granted;
+    {
+        std::lock_guard lock(state.mutex);
+        const auto r = state.reserve(out.arrived);
+        out.granted = !r.pending;
+        out.id = r.id;
+        if (out.granted) {
+            ++state.counters.granted;
+        }
     }
+    state.demand(!out.granted);
     return out;
 }
 
 void detail::limiter_access::give_back(rate_limiter& limiter, const reservation& r) {
     auto& state = *limiter.impl_;
     std::lock_guard lock(state.mutex);
-    state.wake(state.sched.cancel(r.id).wake);
-    ++state.counters.cancelled;
+    state.give_back(r.id);
 }
 
 asio::awaitable<boost::system::error_code> detail::limiter_access::wait(rate_limiter& limiter,
@@ -242,7 +356,7 @@ asio::awaitable<boost::system::error_code> detail::limiter_access::wait(rate_lim
         stop.timer_ = &timer;
         if (stop.stopped_) {
             timer.expires_at(clock::time_point::min());
-        } else if (const auto at = state->sched.arm(id)) {
+        } else if (const auto at = state->arm(id)) {
             timer.expires_at(*at);
         }
         timer.async_wait(std::move(handler));
@@ -252,15 +366,22 @@ asio::awaitable<boost::system::error_code> detail::limiter_access::wait(rate_lim
         rearm();
         co_await asio::async_initiate<decltype(token), void(boost::system::error_code)>(initiate,
                                                                                         token);
-        std::lock_guard lock(state->mutex);
-        stop.timer_ = nullptr;
-        if (stop.stopped_) {
-            self.cancel();
-            co_return error::cancelled;
+        {
+            std::lock_guard lock(state->mutex);
+            stop.timer_ = nullptr;
+            if (stop.stopped_) {
+                self.cancel();
+                co_return error::cancelled;
+            }
+            const auto v = self.try_grant(clock::now(), r.arrived);
+            if (v == rate_limiter::impl::verdict::go) {
+                co_return boost::system::error_code{};
+            }
+            if (v == rate_limiter::impl::verdict::refused) {
+                co_return state->refusal;
+            }
         }
-        if (self.try_grant(clock::now(), r.arrived)) {
-            co_return boost::system::error_code{};
-        }
+        state->demand(true);
     }
 }
 
@@ -271,6 +392,41 @@ const rate_limit& rate_limiter::limit() const noexcept {
 rate_limiter_stats rate_limiter::stats() const {
     std::lock_guard lock(impl_->mutex);
     return impl_->counters;
+}
+
+bool token_sink::supply(std::span<const clock::time_point> instants,
+                        clock::duration lease) const {
+    const auto state = state_.lock();
+    if (!state) {
+        return false;
+    }
+    std::lock_guard lock(state->mutex);
+    for (const auto id : state->supplied.supply(instants, lease, clock::now())) {
+        state->wake(id);
+    }
+    return true;
+}
+
+bool token_sink::refuse(boost::system::error_code code) const {
+    const auto state = state_.lock();
+    if (!state) {
+        return false;
+    }
+    std::lock_guard lock(state->mutex);
+    state->refusal = code;
+    for (const auto id : state->supplied.refuse()) {
+        state->wake(id);
+    }
+    return true;
+}
+
+std::size_t token_sink::shortfall() const {
+    const auto state = state_.lock();
+    if (!state) {
+        return 0;
+    }
+    std::lock_guard lock(state->mutex);
+    return state->supplied.shortfall(clock::now());
 }
 
 } // namespace minapp

@@ -55,6 +55,10 @@ enum class error {
                              ///< origin, more than 5, no Location), a reply without the code or
                              ///< token, or an error answer other than invalid_client (the
                              ///< server's `error` is in the diagnostics).
+
+    // A rate limiter fed by a rate_budget (a fleet-wide budget).
+    rate_budget_unavailable = 500, ///< The shared budget could not be reached and its policy
+                                   ///< refuses requests meanwhile (fallback `closed`).
 };
 
 /// The error category of `minapp::error`.

@@ -10,6 +10,9 @@
 
 namespace minapp {
 
+class rate_budget;
+class token_sink;
+
 namespace detail {
 struct limiter_access;
 class limiter_stop;
@@ -39,6 +42,7 @@ struct rate_limiter_stats {
     std::uint64_t cancelled = 0;         ///< acquire() calls that ended with error::cancelled.
     std::uint64_t throttled = 0;         ///< on_throttled() calls.
     std::uint64_t throttle_episodes = 0; ///< Throttled calls that lowered the effective rate.
+    std::uint64_t refused = 0; ///< acquire() calls its rate_budget refused (no token to be had).
     std::uint64_t waiting = 0;           ///< Callers asleep in acquire() now.
     std::chrono::steady_clock::duration total_wait{}; ///< Sum of the sleeps of granted calls.
 };
@@ -63,6 +67,16 @@ class rate_limiter {
 public:
     /// Throws std::invalid_argument when `limit` is out of the ranges documented on `rate_limit`.
     explicit rate_limiter(rate_limit limit);
+
+    /// A limiter whose tokens come from `budget` (e.g. one shared by a fleet of processes,
+    /// `minapp::fleet::make_redis_rate_limiter`) instead of its own schedule. Callers still wait
+    /// in FIFO order and cancellation still gives a caller's place back (the token it would have
+    /// had goes to the next caller). `limit` is the budget's rate as reported by `limit()`; the
+    /// rate is not adapted locally: a throttling answer drops the tokens held and is passed on
+    /// to the budget (`rate_budget::on_throttled`), which pauses everyone sharing it. `acquire`
+    /// may then also fail with `error::rate_budget_unavailable` when the budget refuses (see its
+    /// policy). Throws std::invalid_argument as above, or when `budget` is null.
+    rate_limiter(rate_limit limit, std::shared_ptr<rate_budget> budget);
     ~rate_limiter();
     rate_limiter(const rate_limiter&) = delete;
     rate_limiter& operator=(const rate_limiter&) = delete;
@@ -77,8 +91,9 @@ public:
     /// given back: callers queued behind move up one place each, and when it was the last
     /// reservation made the schedule rolls back so the next caller takes its instant. Only when
     /// the last place cannot be rolled back (a later caller already went) is one slot of the
-    /// budget lost. Errors: only `error::cancelled`; never throws for cancellation delivered on
-    /// the caller's executor.
+    /// budget lost. Errors: `error::cancelled`, and `error::rate_budget_unavailable` from a
+    /// limiter on a `rate_budget` that refused; never throws for cancellation delivered on the
+    /// caller's executor.
     boost::asio::awaitable<boost::system::error_code> acquire();
 
     /// Reports a throttling answer (429, or 503 with Retry-After): no request goes before
@@ -113,6 +128,7 @@ public:
 private:
     friend struct detail::limiter_access;
     friend class detail::limiter_stop;
+    friend class token_sink;
     struct impl;
     std::shared_ptr<impl> impl_;
 };

@@ -61,6 +61,14 @@ call_fsm::action call_fsm::on_acquired(call_stop stop) {
     return action::send;
 }
 
+call_fsm::action call_fsm::on_refused(boost::system::error_code code) {
+    f_.code = code;
+    f_.diagnostics.http_status = 0;
+    f_.diagnostics.server_message.clear();
+    f_.diagnostics.detail = "not sent: the rate limiter's shared budget refused it";
+    return give_up();
+}
+
 call_fsm::action call_fsm::on_slept(call_stop stop) {
     if (stop != call_stop::none) {
         return stopped(stop, "waiting to retry");

@@ -278,6 +278,10 @@ asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, 
                     pool.wait_externally(ticket, nullptr);
                     stop = waited ? stop_reason() : call_stop::none;
                     if (waited && stop == call_stop::none) {
+                        if (waited != error::cancelled) {
+                            action = fsm.on_refused(waited);
+                            break;
+                        }
                         stop = call_stop::cancelled;
                     }
                 }

@@ -22,7 +22,7 @@ enum class kind { get, put_set, put_incr };
 
 // One step of a script: an attempt's result, or how a wait ended.
 struct step {
-    enum class what { sent, acquired, slept } type = what::sent;
+    enum class what { sent, acquired, refused, slept } type = what::sent;
     attempt_report report;
     call_stop stop = call_stop::none;
 };
@@ -91,6 +91,10 @@ outcome run(kind k, bool limited, const std::vector<step>& script, double budget
         const step& st = script[next++];
         switch (action) {
         case call_fsm::action::acquire:
+            if (st.type == step::what::refused) {
+                action = fsm.on_refused(error::rate_budget_unavailable);
+                break;
+            }
             BOOST_TEST_REQUIRE((st.type == step::what::acquired));
             action = fsm.on_acquired(st.stop);
             break;
@@ -316,6 +320,29 @@ BOOST_AUTO_TEST_CASE(cancellation_and_shutdown_at_every_wait) {
             BOOST_TEST(!o.detail.empty());
         }
     }
+}
+
+// A limiter on a shared budget that is unavailable (policy `closed`) refuses an attempt: the
+// call ends with the budget's error, unless an earlier attempt of a write may have been applied.
+BOOST_AUTO_TEST_CASE(an_attempt_refused_by_the_shared_budget) {
+    const step refused = wait_ended(step::what::refused, call_stop::none);
+    const auto first = run(kind::put_incr, true, {refused});
+    BOOST_TEST(!first.succeeded);
+    BOOST_TEST((first.code == error::rate_budget_unavailable));
+    BOOST_TEST((first.applied == write_applied::no));
+    BOOST_TEST(first.attempts == 0);
+    BOOST_TEST(!first.request_sent);
+    BOOST_TEST(first.detail.find("shared budget") != std::string::npos);
+
+    const auto after_refusal = run(kind::get, true, {granted, answered(503), slept, refused});
+    BOOST_TEST((after_refusal.code == error::rate_budget_unavailable));
+    BOOST_TEST(after_refusal.attempts == 1);
+    BOOST_TEST(after_refusal.server_message.empty());
+
+    const auto after_lost_answer =
+        run(kind::put_set, true, {granted, transport(error::connection_reset, true), slept, refused});
+    BOOST_TEST((after_lost_answer.code == error::outcome_unknown));
+    BOOST_TEST((after_lost_answer.applied == write_applied::maybe));
 }
 
 BOOST_AUTO_TEST_CASE(throttling_and_the_retry_budget) {

@@ -13,7 +13,9 @@ BOOST_AUTO_TEST_CASE(every_code_has_a_distinct_message_in_the_minapp_category) {
                                               {error::invalid_argument, error::url_too_long},
                                               {error::bad_request, error::malformed_response},
                                               {error::outcome_unknown, error::not_attempted},
-                                              {error::token_flow_failed, error::token_flow_failed}};
+                                              {error::token_flow_failed, error::token_flow_failed},
+                                              {error::rate_budget_unavailable,
+                                               error::rate_budget_unavailable}};
     std::set<std::string> messages;
     std::size_t count = 0;
     for (auto [first, last] : ranges) {

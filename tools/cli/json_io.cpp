@@ -209,6 +209,8 @@ std::string error_name(const boost::system::error_code& code) {
         {error::malformed_response, "malformed_response"},
         {error::outcome_unknown, "outcome_unknown"},
         {error::not_attempted, "not_attempted"},
+        {error::token_flow_failed, "token_flow_failed"},
+        {error::rate_budget_unavailable, "rate_budget_unavailable"},
     };
     for (const auto& [e, name] : names) {
         if (code == e) {
