@@ -17,6 +17,7 @@
 #include <minapp/http/pool_stats.hpp>
 #include <minapp/order_by.hpp>
 #include <minapp/page.hpp>
+#include <minapp/rate_budget.hpp>
 #include <minapp/rate_limiter.hpp>
 #include <minapp/result.hpp>
 #include <minapp/retry_policy.hpp>
@@ -44,7 +45,7 @@ static_assert(
     all_safe<client_options, http::pool_options, http::tls_options, retry_policy, rate_limit,
              user_query, list_cursor, order_by, where, update, account_update, v1_filter,
              batch_slice, geo_point, geo_polygon, user_update, update_source, bulk_options,
-             where_update_options, client_credentials, token_grant, token_renewal>);
+             where_update_options, client_credentials, token_grant, token_renewal, token_sink>);
 static_assert(
     all_safe<user_profile, page_meta, user_page, basic_page<user_v1>, user_v1, account_info,
              batch_success, batch_error, batch_update_result, diagnostics, failure, bulk_progress,

@@ -394,8 +394,7 @@ rate_limiter_stats rate_limiter::stats() const {
     return impl_->counters;
 }
 
-bool token_sink::supply(std::span<const clock::time_point> instants,
-                        clock::duration lease) const {
+bool token_sink::supply(std::span<const clock::time_point> instants, clock::duration lease) const {
     const auto state = state_.lock();
     if (!state) {
         return false;

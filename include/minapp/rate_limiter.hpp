@@ -43,7 +43,7 @@ struct rate_limiter_stats {
     std::uint64_t throttled = 0;         ///< on_throttled() calls.
     std::uint64_t throttle_episodes = 0; ///< Throttled calls that lowered the effective rate.
     std::uint64_t refused = 0; ///< acquire() calls its rate_budget refused (no token to be had).
-    std::uint64_t waiting = 0;           ///< Callers asleep in acquire() now.
+    std::uint64_t waiting = 0; ///< Callers asleep in acquire() now.
     std::chrono::steady_clock::duration total_wait{}; ///< Sum of the sleeps of granted calls.
 };
 

@@ -107,9 +107,9 @@ public:
         expire(now);
         for (const auto at : instants) {
             const token t{at, at + lease};
-            const auto it = std::upper_bound(
-                tokens_.begin(), tokens_.end(), at,
-                [](const time_point& v, const token& e) { return v < e.at; });
+            const auto it =
+                std::upper_bound(tokens_.begin(), tokens_.end(), at,
+                                 [](const time_point& v, const token& e) { return v < e.at; });
             tokens_.insert(it, t);
         }
         std::vector<ticket> wake;
@@ -139,10 +139,8 @@ public:
     /// Callers waiting without a token, once tokens past their lease at `now` are dropped.
     std::size_t shortfall(time_point now) {
         expire(now);
-        const std::size_t refused = static_cast<std::size_t>(
-            std::count_if(tickets_.begin(), tickets_.end(), [](const entry& e) {
-                return e.refused;
-            }));
+        const std::size_t refused = static_cast<std::size_t>(std::count_if(
+            tickets_.begin(), tickets_.end(), [](const entry& e) { return e.refused; }));
         const std::size_t waiting = tickets_.size() - refused;
         return waiting > tokens_.size() ? waiting - tokens_.size() : 0;
     }

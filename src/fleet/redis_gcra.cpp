@@ -18,10 +18,12 @@ using std::chrono::microseconds;
 namespace {
 
 // KEYS[1]: the budget's hash, fields `tat` and `cooldown` (integer microseconds).
-// ARGV: op ('take' or 'pause'), T, tau, n (take) or d (pause), expiry margin in ms, and
-// optionally the instant to use instead of TIME (tests).
-// Returns {granted, wait, now}, integers, microseconds: wait is how long from now until the next
-// token conforms, after this call's grant.
+// ARGV: op ('take' or 'pause'), T, tau, n (take) or d (pause), expiry margin in ms, lookahead,
+// and optionally the instant to use instead of TIME (tests).
+// Returns {granted, wait, now, first}, integers, microseconds: wait is how long from now until
+// the next token conforms, after this call's grant; first is when the first granted token
+// conforms, from now (0 unless a lookahead granted tokens of the near future).
+// gcra_arithmetic.hpp is the same computation in C++; the tests hold the two together.
 //
 // Lua 5.1 numbers are doubles: integers up to 2^53 (285 years of microseconds) are exact, and
 // the instants are written with %.0f because tostring() keeps only 14 digits.
@@ -30,7 +32,8 @@ local t = tonumber(ARGV[2])
 local tau = tonumber(ARGV[3])
 local amount = tonumber(ARGV[4])
 local margin = tonumber(ARGV[5])
-local now = ARGV[6] and tonumber(ARGV[6])
+local lookahead = tonumber(ARGV[6])
+local now = ARGV[7] and tonumber(ARGV[7])
 if not now then
   local time = redis.call('TIME')
   now = tonumber(time[1]) * 1000000 + tonumber(time[2])
@@ -40,13 +43,15 @@ local state = redis.call('HMGET', KEYS[1], 'tat', 'cooldown')
 local tat = math.max(tonumber(state[1]) or now, now)
 local cooldown = tonumber(state[2]) or 0
 local granted = 0
+local first = 0
 if ARGV[1] == 'pause' then
   cooldown = math.max(cooldown, now + amount)
   -- The schedule restarts at the end of the cooldown without a burst.
   tat = math.max(tat, cooldown + tau)
-elseif cooldown <= now and tat - tau <= now then
-  -- Token k (from 0) conforms at tat + k*T - tau.
-  granted = math.min(amount, math.floor((now + tau - tat) / t) + 1)
+elseif cooldown <= now and tat - tau <= now + lookahead then
+  -- Token k (from 0) conforms at tat + k*T - tau; those conforming by now + lookahead go.
+  granted = math.min(amount, math.floor((now + lookahead + tau - tat) / t) + 1)
+  first = math.max(0, tat - tau - now)
   tat = tat + granted * t
 end
 -- Until the next token conforms, after what this call took.
@@ -57,7 +62,7 @@ if granted > 0 or ARGV[1] == 'pause' then
   -- Once TAT has passed, the state means the same as no state: keep it until then, plus a margin.
   redis.call('PEXPIRE', KEYS[1], string.format('%.0f', math.ceil((tat - now) / 1000) + margin))
 end
-return {granted, wait, now}
+return {granted, wait, now, first}
 )lua";
 
 // Larger burst windows would bring instants near 2^53, where Lua's doubles stop being exact.
@@ -84,26 +89,27 @@ redis_gcra::redis_gcra(redis_connection& connection, std::string key, const rate
     margin_ = std::chrono::ceil<std::chrono::milliseconds>(2 * (interval_ + tolerance_));
 }
 
-asio::awaitable<boost::system::result<gcra_grant>> redis_gcra::take(std::int64_t n) {
-    if (n < 1) {
-        throw std::invalid_argument("redis_gcra::take: n must be >= 1");
+asio::awaitable<boost::system::result<gcra_grant>> redis_gcra::take(std::int64_t n,
+                                                                    microseconds lookahead) {
+    if (n < 1 || lookahead.count() < 0) {
+        throw std::invalid_argument("redis_gcra::take: n must be >= 1, lookahead >= 0");
     }
-    return run("take", n, std::nullopt);
+    return run("take", n, lookahead, std::nullopt);
 }
 
 asio::awaitable<boost::system::result<gcra_grant>> redis_gcra::pause(microseconds d) {
     if (d.count() < 0) {
         throw std::invalid_argument("redis_gcra::pause: negative duration");
     }
-    return run("pause", d.count(), std::nullopt);
+    return run("pause", d.count(), microseconds(0), std::nullopt);
 }
 
-asio::awaitable<boost::system::result<gcra_grant>> redis_gcra::take_at(std::int64_t n,
-                                                                       microseconds now) {
-    if (n < 1) {
-        throw std::invalid_argument("redis_gcra::take_at: n must be >= 1");
+asio::awaitable<boost::system::result<gcra_grant>>
+redis_gcra::take_at(std::int64_t n, microseconds now, microseconds lookahead) {
+    if (n < 1 || lookahead.count() < 0) {
+        throw std::invalid_argument("redis_gcra::take_at: n must be >= 1, lookahead >= 0");
     }
-    return run("take", n, now);
+    return run("take", n, lookahead, now);
 }
 
 asio::awaitable<boost::system::result<gcra_grant>> redis_gcra::pause_at(microseconds d,
@@ -111,13 +117,15 @@ asio::awaitable<boost::system::result<gcra_grant>> redis_gcra::pause_at(microsec
     if (d.count() < 0) {
         throw std::invalid_argument("redis_gcra::pause_at: negative duration");
     }
-    return run("pause", d.count(), now);
+    return run("pause", d.count(), microseconds(0), now);
 }
 
 asio::awaitable<boost::system::result<gcra_grant>>
-redis_gcra::run(const char* op, std::int64_t amount, std::optional<microseconds> now) {
+redis_gcra::run(const char* op, std::int64_t amount, microseconds lookahead,
+                std::optional<microseconds> now) {
     if (sha_.empty()) {
         std::vector<std::string> load{"SCRIPT", "LOAD", script_text};
+        ++round_trips_;
         auto loaded = co_await connection_.command(std::move(load));
         if (!loaded) {
             co_return loaded.error();
@@ -140,16 +148,19 @@ redis_gcra::run(const char* op, std::int64_t amount, std::optional<microseconds>
                                   decimal(interval_.count()),
                                   decimal(tolerance_.count()),
                                   decimal(amount),
-                                  decimal(margin_.count())};
+                                  decimal(margin_.count()),
+                                  decimal(lookahead.count())};
     if (now) {
         argv.push_back(decimal(now->count()));
     }
     // Kept for the EVAL fallback; the command takes its argv by value.
     std::vector<std::string> copy = argv;
+    ++round_trips_;
     auto reply = co_await connection_.command(std::move(copy));
     if (reply && reply->is_error() && reply->as_text().starts_with("NOSCRIPT")) {
         argv[0] = "EVAL";
         argv[1] = script_text;
+        ++round_trips_;
         reply = co_await connection_.command(std::move(argv));
     }
     if (!reply) {
@@ -160,14 +171,15 @@ redis_gcra::run(const char* op, std::int64_t amount, std::optional<microseconds>
         co_return error_code(redis_errc::error_reply);
     }
     const auto& e = reply->elements();
-    if (!reply->is_array() || e.size() != 3 || !e[0].is_integer() || !e[1].is_integer() ||
-        !e[2].is_integer()) {
+    if (!reply->is_array() || e.size() != 4 || !e[0].is_integer() || !e[1].is_integer() ||
+        !e[2].is_integer() || !e[3].is_integer()) {
         co_return error_code(redis_errc::unexpected_reply);
     }
     gcra_grant g;
     g.granted = e[0].as_integer();
     g.wait = microseconds(e[1].as_integer());
     g.server_time = microseconds(e[2].as_integer());
+    g.first = microseconds(e[3].as_integer());
     co_return g;
 }
 

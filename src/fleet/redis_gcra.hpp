@@ -24,6 +24,9 @@ struct gcra_grant {
     /// cooldown, at least its remainder); zero when one conforms already.
     std::chrono::microseconds wait{0};
     std::chrono::microseconds server_time{0}; ///< Redis TIME at evaluation, since the Unix epoch.
+    /// When the first granted token conforms, from `server_time`: zero unless a lookahead granted
+    /// tokens of the near future (token k then conforms at first + k * interval()).
+    std::chrono::microseconds first{0};
 };
 static_assert(co_await_safe<gcra_grant>);
 
@@ -51,10 +54,13 @@ public:
     /// or its burst window (tau + T) exceeds 10^15 microseconds.
     redis_gcra(redis_connection& connection, std::string key, const rate_limit& limit);
 
-    /// Grants as many of `n` tokens as conform now (all of them, or fewer, or none), advancing
-    /// the schedule by the tokens granted. During a cooldown nothing is granted. Throws
-    /// std::invalid_argument unless n >= 1.
-    boost::asio::awaitable<boost::system::result<gcra_grant>> take(std::int64_t n);
+    /// Grants as many of `n` tokens as conform now, or within `lookahead` from now (all of them,
+    /// or fewer, or none), advancing the schedule by the tokens granted: a token of the near
+    /// future is a reservation its holder may use from its instant on (see `gcra_grant::first`).
+    /// During a cooldown nothing is granted. Throws std::invalid_argument unless n >= 1 and
+    /// lookahead >= 0.
+    boost::asio::awaitable<boost::system::result<gcra_grant>>
+    take(std::int64_t n, std::chrono::microseconds lookahead = std::chrono::microseconds(0));
 
     /// Starts (or extends) a fleet-wide cooldown: no token is granted before `now + d`, and the
     /// schedule restarts from there at the sustained rate without a burst (as
@@ -64,7 +70,8 @@ public:
     /// `take` as if Redis TIME read `now` (for tests of the arithmetic: it lets a test drive the
     /// script's clock). Not for production: instants must come from one clock.
     boost::asio::awaitable<boost::system::result<gcra_grant>>
-    take_at(std::int64_t n, std::chrono::microseconds now);
+    take_at(std::int64_t n, std::chrono::microseconds now,
+            std::chrono::microseconds lookahead = std::chrono::microseconds(0));
     /// `pause` as if Redis TIME read `now` (for tests, see `take_at`).
     boost::asio::awaitable<boost::system::result<gcra_grant>>
     pause_at(std::chrono::microseconds d, std::chrono::microseconds now);
@@ -78,10 +85,13 @@ public:
     const std::string& script_sha() const noexcept { return sha_; }
     /// The text of the last error reply from Redis.
     const std::string& last_error() const noexcept { return last_error_; }
+    /// Commands sent to Redis so far (SCRIPT LOAD, EVALSHA and the EVAL fallback).
+    std::uint64_t round_trips() const noexcept { return round_trips_; }
 
 private:
     boost::asio::awaitable<boost::system::result<gcra_grant>>
-    run(const char* op, std::int64_t amount, std::optional<std::chrono::microseconds> now);
+    run(const char* op, std::int64_t amount, std::chrono::microseconds lookahead,
+        std::optional<std::chrono::microseconds> now);
 
     redis_connection& connection_;
     std::string key_;
@@ -90,6 +100,7 @@ private:
     std::chrono::milliseconds margin_;
     std::string sha_;
     std::string last_error_;
+    std::uint64_t round_trips_ = 0;
 };
 
 } // namespace minapp::fleet

@@ -1,5 +1,6 @@
 // fleet::redis_gcra against a real redis-server: the script's arithmetic against the in-process
 // detail::gcra_schedule on a driven clock, batches, cooldowns, expiry and a lost script cache.
+#include "fleet/gcra_arithmetic.hpp"
 #include "fleet/redis_error.hpp"
 #include "fleet/redis_gcra.hpp"
 
@@ -155,6 +156,57 @@ BOOST_AUTO_TEST_CASE(script_matches_in_process_schedule) {
     BOOST_TEST(some >= 50);
     BOOST_TEST(all >= 50);
     BOOST_TEST(pauses >= 10);
+}
+
+// With a lookahead the script grants tokens of the near future (reservations): the same answers
+// as its C++ twin, gcra_take/gcra_pause, which the fallback budget runs in process.
+BOOST_AUTO_TEST_CASE(lookahead_grants_match_the_cpp_arithmetic) {
+    struct config {
+        double per_second;
+        double burst;
+    };
+    const std::vector<config> configs{{10, 1}, {200, 20}, {5000, 50}, {3, 2}};
+    std::mt19937_64 random(20261206); // fixed: the same steps on every run
+    const microseconds t0(1'700'000'000'000'000);
+    int key = 0;
+    int future = 0;
+    for (const auto& c : configs) {
+        const rate_limit limit{c.per_second, c.burst};
+        redis_gcra g(connection, "budget:lookahead:" + std::to_string(key++), limit);
+        minapp::fleet::gcra_state s;
+        const auto t = g.interval().count();
+        const auto tau = g.tolerance().count();
+        std::uniform_int_distribution<std::int64_t> step(0, 4 * t);
+        std::uniform_int_distribution<std::int64_t> ahead(0, 20 * t);
+        std::uniform_int_distribution<std::int64_t> want(1, 40);
+        std::uniform_int_distribution<int> what(0, 19);
+        microseconds now = t0;
+        for (int i = 0; i < 150; ++i) {
+            now += microseconds(what(random) < 5 ? 0 : step(random));
+            BOOST_TEST_CONTEXT("rate " << c.per_second << " burst " << c.burst << " step " << i) {
+                if (what(random) == 0) {
+                    const microseconds d(step(random) * 3);
+                    const auto paused = run_sync(ioc, g.pause_at(d, now));
+                    BOOST_REQUIRE(paused);
+                    BOOST_TEST(paused->wait.count() ==
+                               minapp::fleet::gcra_pause(s, tau, d.count(), now.count()));
+                    continue;
+                }
+                const std::int64_t n = want(random);
+                const microseconds look(ahead(random));
+                const auto got = run_sync(ioc, g.take_at(n, now, look));
+                BOOST_REQUIRE(got);
+                const auto expected =
+                    minapp::fleet::gcra_take(s, t, tau, n, look.count(), now.count());
+                BOOST_TEST(got->granted == expected.granted);
+                BOOST_TEST(got->wait.count() == expected.wait);
+                BOOST_TEST(got->first.count() == expected.first);
+                future += got->first.count() > 0 ? 1 : 0;
+            }
+        }
+    }
+    BOOST_TEST_MESSAGE("grants starting in the future: " << future);
+    BOOST_TEST(future >= 50);
 }
 
 BOOST_AUTO_TEST_CASE(batch_takes_the_burst_then_waits) {

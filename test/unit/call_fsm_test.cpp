@@ -339,8 +339,8 @@ BOOST_AUTO_TEST_CASE(an_attempt_refused_by_the_shared_budget) {
     BOOST_TEST(after_refusal.attempts == 1);
     BOOST_TEST(after_refusal.server_message.empty());
 
-    const auto after_lost_answer =
-        run(kind::put_set, true, {granted, transport(error::connection_reset, true), slept, refused});
+    const auto after_lost_answer = run(
+        kind::put_set, true, {granted, transport(error::connection_reset, true), slept, refused});
     BOOST_TEST((after_lost_answer.code == error::outcome_unknown));
     BOOST_TEST((after_lost_answer.applied == write_applied::maybe));
 }

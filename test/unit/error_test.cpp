@@ -9,13 +9,13 @@ BOOST_AUTO_TEST_SUITE(error_codes)
 
 BOOST_AUTO_TEST_CASE(every_code_has_a_distinct_message_in_the_minapp_category) {
     using minapp::error;
-    const std::pair<error, error> ranges[] = {{error::invalid_origin, error::invalid_request},
-                                              {error::invalid_argument, error::url_too_long},
-                                              {error::bad_request, error::malformed_response},
-                                              {error::outcome_unknown, error::not_attempted},
-                                              {error::token_flow_failed, error::token_flow_failed},
-                                              {error::rate_budget_unavailable,
-                                               error::rate_budget_unavailable}};
+    const std::pair<error, error> ranges[] = {
+        {error::invalid_origin, error::invalid_request},
+        {error::invalid_argument, error::url_too_long},
+        {error::bad_request, error::malformed_response},
+        {error::outcome_unknown, error::not_attempted},
+        {error::token_flow_failed, error::token_flow_failed},
+        {error::rate_budget_unavailable, error::rate_budget_unavailable}};
     std::set<std::string> messages;
     std::size_t count = 0;
     for (auto [first, last] : ranges) {

@@ -56,8 +56,8 @@ BOOST_AUTO_TEST_CASE(callers_wait_for_tokens_and_take_them_in_arrival_order) {
 BOOST_AUTO_TEST_CASE(a_caller_goes_at_once_only_when_nobody_waits_and_a_token_is_due) {
     queue q;
     supply(q, {0ms, 5ms}, 1s, t0);
-    BOOST_TEST(!q.reserve(t0).pending);      // the due token
-    const auto late = q.reserve(t0);         // the next token is 5 ms away
+    BOOST_TEST(!q.reserve(t0).pending); // the due token
+    const auto late = q.reserve(t0);    // the next token is 5 ms away
     BOOST_TEST(late.pending);
     BOOST_TEST(q.reserve(t0 + 6ms).pending); // a caller is queued: no overtaking
     BOOST_TEST((q.take(late.id, t0 + 6ms).v == verdict::go));
