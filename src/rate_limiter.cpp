@@ -419,6 +419,16 @@ bool token_sink::refuse(boost::system::error_code code) const {
     return true;
 }
 
+bool token_sink::drop_tokens() const {
+    const auto state = state_.lock();
+    if (!state) {
+        return false;
+    }
+    std::lock_guard lock(state->mutex);
+    state->supplied.drop_tokens();
+    return true;
+}
+
 std::size_t token_sink::shortfall() const {
     const auto state = state_.lock();
     if (!state) {

@@ -32,6 +32,10 @@ public:
     /// usual). Returns false when the limiter is gone.
     bool refuse(boost::system::error_code code) const;
 
+    /// Drops the tokens not spent yet (the budget learnt of a pause they must not outlast).
+    /// Returns false when the limiter is gone.
+    bool drop_tokens() const;
+
     /// How many waiting callers have no token yet (0 when the limiter is gone).
     std::size_t shortfall() const;
 

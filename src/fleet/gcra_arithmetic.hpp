@@ -17,8 +17,9 @@ struct gcra_state {
 /// What a take found (as redis_gcra's `gcra_grant`, without the clock reading).
 struct gcra_outcome {
     std::int64_t granted = 0;
-    std::int64_t wait = 0;  ///< until the next token conforms, after the grant
-    std::int64_t first = 0; ///< when the first granted token conforms, from now
+    std::int64_t wait = 0;     ///< until the next token conforms, after the grant
+    std::int64_t first = 0;    ///< when the first granted token conforms, from now
+    std::int64_t cooldown = 0; ///< what is left of a cooldown
 };
 
 /// Grants up to `n` tokens conforming by `now + lookahead` (interval `t`, tolerance `tau`).
@@ -32,6 +33,7 @@ inline gcra_outcome gcra_take(gcra_state& s, std::int64_t t, std::int64_t tau, s
         tat += out.granted * t;
     }
     out.wait = std::max({std::int64_t{0}, s.cooldown - now, tat - tau - now});
+    out.cooldown = std::max<std::int64_t>(0, s.cooldown - now);
     if (out.granted > 0) {
         s.tat = tat;
     }

@@ -4,6 +4,7 @@
 
 #include <minapp/detail/gcra.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <utility>
@@ -20,9 +21,10 @@ namespace {
 // KEYS[1]: the budget's hash, fields `tat` and `cooldown` (integer microseconds).
 // ARGV: op ('take' or 'pause'), T, tau, n (take) or d (pause), expiry margin in ms, lookahead,
 // and optionally the instant to use instead of TIME (tests).
-// Returns {granted, wait, now, first}, integers, microseconds: wait is how long from now until
-// the next token conforms, after this call's grant; first is when the first granted token
-// conforms, from now (0 unless a lookahead granted tokens of the near future).
+// Returns {granted, wait, now, first, cooling}, integers, microseconds: wait is how long from
+// now until the next token conforms, after this call's grant; first is when the first granted
+// token conforms, from now (0 unless a lookahead granted tokens of the near future); cooling is
+// what is left of a cooldown (0 when none).
 // gcra_arithmetic.hpp is the same computation in C++; the tests hold the two together.
 //
 // Lua 5.1 numbers are doubles: integers up to 2^53 (285 years of microseconds) are exact, and
@@ -62,7 +64,7 @@ if granted > 0 or ARGV[1] == 'pause' then
   -- Once TAT has passed, the state means the same as no state: keep it until then, plus a margin.
   redis.call('PEXPIRE', KEYS[1], string.format('%.0f', math.ceil((tat - now) / 1000) + margin))
 end
-return {granted, wait, now, first}
+return {granted, wait, now, first, math.max(0, cooldown - now)}
 )lua";
 
 // Larger burst windows would bring instants near 2^53, where Lua's doubles stop being exact.
@@ -171,8 +173,8 @@ redis_gcra::run(const char* op, std::int64_t amount, microseconds lookahead,
         co_return error_code(redis_errc::error_reply);
     }
     const auto& e = reply->elements();
-    if (!reply->is_array() || e.size() != 4 || !e[0].is_integer() || !e[1].is_integer() ||
-        !e[2].is_integer() || !e[3].is_integer()) {
+    if (!reply->is_array() || e.size() != 5 ||
+        !std::all_of(e.begin(), e.end(), [](const redis_reply& v) { return v.is_integer(); })) {
         co_return error_code(redis_errc::unexpected_reply);
     }
     gcra_grant g;
@@ -180,6 +182,7 @@ redis_gcra::run(const char* op, std::int64_t amount, microseconds lookahead,
     g.wait = microseconds(e[1].as_integer());
     g.server_time = microseconds(e[2].as_integer());
     g.first = microseconds(e[3].as_integer());
+    g.cooldown = microseconds(e[4].as_integer());
     co_return g;
 }
 

@@ -27,6 +27,8 @@ struct gcra_grant {
     /// When the first granted token conforms, from `server_time`: zero unless a lookahead granted
     /// tokens of the near future (token k then conforms at first + k * interval()).
     std::chrono::microseconds first{0};
+    /// What is left of a fleet-wide cooldown (zero when none).
+    std::chrono::microseconds cooldown{0};
 };
 static_assert(co_await_safe<gcra_grant>);
 

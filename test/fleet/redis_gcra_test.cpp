@@ -201,6 +201,7 @@ BOOST_AUTO_TEST_CASE(lookahead_grants_match_the_cpp_arithmetic) {
                 BOOST_TEST(got->granted == expected.granted);
                 BOOST_TEST(got->wait.count() == expected.wait);
                 BOOST_TEST(got->first.count() == expected.first);
+                BOOST_TEST(got->cooldown.count() == expected.cooldown);
                 future += got->first.count() > 0 ? 1 : 0;
             }
         }

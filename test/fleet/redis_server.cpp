@@ -89,6 +89,8 @@ redis_server::redis_server(transport t, std::vector<std::string> extra, const st
         }
         args.insert(args.end(), extra.begin(), extra.end());
         if (start(args, password)) {
+            args_ = std::move(args);
+            password_ = password;
             return;
         }
         if (transport_ == transport::unix_socket) {
@@ -150,6 +152,22 @@ void redis_server::stop() noexcept {
         int status = 0;
         ::waitpid(pid_, &status, 0);
         pid_ = -1;
+    }
+}
+
+void redis_server::kill() noexcept {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGKILL);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+        pid_ = -1;
+    }
+}
+
+void redis_server::restart() {
+    kill();
+    if (!start(args_, password_)) {
+        throw std::runtime_error("redis_server: redis-server did not restart");
     }
 }
 

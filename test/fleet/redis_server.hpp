@@ -32,11 +32,20 @@ public:
     /// Where the server listens.
     fleet::redis_address address() const;
 
+    /// Kills the server with SIGKILL (a crash: no goodbye to its clients) and reaps it.
+    void kill() noexcept;
+
+    /// Starts it again on the same address, with the same arguments and an empty dataset;
+    /// throws std::runtime_error when it does not answer PING in time.
+    void restart();
+
 private:
     // Starts the process and waits for PING; false when it exited first (a TCP port taken).
     bool start(const std::vector<std::string>& args, const std::string& password);
     void stop() noexcept;
 
+    std::vector<std::string> args_;
+    std::string password_;
     std::filesystem::path dir_;
     transport transport_;
     std::uint16_t port_ = 0;
