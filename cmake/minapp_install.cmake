@@ -5,7 +5,8 @@ install(TARGETS minapp EXPORT minapp-targets
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
     INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY include/minapp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
-    PATTERN "emulator" EXCLUDE)
+    PATTERN "emulator" EXCLUDE
+    PATTERN "fleet" EXCLUDE)
 install(EXPORT minapp-targets NAMESPACE minapp:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/minapp)
 
 configure_package_config_file(cmake/minappConfig.cmake.in
