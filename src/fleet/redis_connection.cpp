@@ -153,6 +153,9 @@ struct redis_connection::impl : std::enable_shared_from_this<impl> {
     static asio::awaitable<error_code> connect(std::shared_ptr<impl> self, redis_address address);
     static asio::awaitable<boost::system::result<redis_reply>>
     command(std::shared_ptr<impl> self, std::vector<std::string> argv);
+    // One command of the handshake (AUTH, SELECT): an error reply fails `connect`, and closes.
+    static asio::awaitable<error_code> setup(std::shared_ptr<impl> self,
+                                             std::vector<std::string> argv);
 
     asio::awaitable<error_code> open_tcp(const redis_address& address);
     asio::awaitable<error_code> open_unix(const redis_address& address);
@@ -211,6 +214,19 @@ asio::awaitable<error_code> redis_connection::impl::open_tcp(const redis_address
     co_return ec;
 }
 
+asio::awaitable<error_code> redis_connection::impl::setup(std::shared_ptr<impl> self,
+                                                          std::vector<std::string> argv) {
+    auto reply = co_await command(self, std::move(argv));
+    if (!reply) {
+        co_return reply.error();
+    }
+    if (reply->is_error()) {
+        self->close();
+        co_return redis_errc::error_reply;
+    }
+    co_return error_code{};
+}
+
 asio::awaitable<error_code> redis_connection::impl::connect(std::shared_ptr<impl> self,
                                                             redis_address address) {
     self->close();
@@ -230,13 +246,17 @@ asio::awaitable<error_code> redis_connection::impl::connect(std::shared_ptr<impl
     if (!self->options.password.empty()) {
         // Named first: g++ 12 mishandles an initializer list inside a co_await expression.
         std::vector<std::string> auth{"AUTH", self->options.password};
-        auto reply = co_await command(self, std::move(auth));
-        if (!reply) {
-            co_return reply.error();
+        const error_code auth_ec = co_await setup(self, std::move(auth));
+        if (auth_ec) {
+            co_return auth_ec;
         }
-        if (reply->is_error()) {
-            self->close();
-            co_return redis_errc::error_reply;
+    }
+    if (self->options.database != 0) {
+        // After AUTH: a server with a password refuses SELECT before it.
+        std::vector<std::string> select{"SELECT", std::to_string(self->options.database)};
+        const error_code select_ec = co_await setup(self, std::move(select));
+        if (select_ec) {
+            co_return select_ec;
         }
     }
     co_return error_code{};

@@ -57,6 +57,10 @@ public:
     std::chrono::milliseconds command_timeout{50};
     /// Sent with AUTH after connecting when not empty (reading it from a file is the caller's job).
     std::string password;
+    /// The logical database, selected with SELECT after AUTH when not 0 (a `redis://HOST/DB`
+    /// URL), so that budgets of several deployments can share one server without sharing keys.
+    /// It must exist on the server (0..`databases` - 1; Redis Cluster has only 0).
+    int database = 0;
 };
 
 /// A connection to one Redis server, owned by one executor: every member function must be called
@@ -84,8 +88,9 @@ public:
     redis_connection& operator=(const redis_connection&) = delete;
 
     /// Connects to `address` (closing any earlier connection), then sends AUTH when a password
-    /// is configured; an AUTH error reply ends it with `redis_errc::error_reply` and the
-    /// connection closed. Returns an empty code on success.
+    /// is configured and SELECT when the database is not 0; an error reply to either ends it
+    /// with `redis_errc::error_reply` and the connection closed. Returns an empty code on
+    /// success.
     boost::asio::awaitable<boost::system::error_code> connect(redis_address address);
 
     /// Sends one command (`argv[0]` is its name, e.g. {"SET", "k", "v"}; arguments are binary

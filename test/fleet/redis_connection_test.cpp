@@ -1,5 +1,5 @@
 // fleet::redis_connection against a real redis-server: replies of every kind, deadlines, a
-// refused connection, a closed one, and AUTH on TCP.
+// refused connection, a closed one, AUTH on TCP, and SELECT of a database (after AUTH).
 #include "fleet/redis_connection.hpp"
 #include "fleet/redis_error.hpp"
 
@@ -122,6 +122,42 @@ BOOST_AUTO_TEST_CASE(server_closing_the_connection) {
     BOOST_TEST(command({"PING"}).as_text() == "PONG");
 }
 
+BOOST_AUTO_TEST_CASE(database_is_selected_when_connecting) {
+    redis_options in_three;
+    in_three.database = 3;
+    redis_connection writer(ioc.get_executor(), in_three);
+    BOOST_REQUIRE(!run_sync(ioc, writer.connect(server.address())));
+    std::vector<std::string> set{"SET", "budget", "db3"};
+    BOOST_REQUIRE(run_sync(ioc, writer.command(std::move(set))));
+
+    redis_connection reader(ioc.get_executor(), in_three);
+    BOOST_REQUIRE(!run_sync(ioc, reader.connect(server.address())));
+    const auto three = run_sync(ioc, reader.command({"GET", "budget"}));
+    BOOST_REQUIRE(three);
+    BOOST_TEST(three->as_text() == "db3");
+
+    // The fixture's connection uses database 0, which does not have it.
+    BOOST_TEST(command({"GET", "budget"}).is_nil());
+    BOOST_TEST(command({"DBSIZE"}).as_integer() == 0);
+
+    // connect selects it again on a new connection.
+    BOOST_REQUIRE(!run_sync(ioc, reader.connect(server.address())));
+    BOOST_TEST(run_sync(ioc, reader.command({"GET", "budget"}))->as_text() == "db3");
+}
+
+BOOST_AUTO_TEST_CASE(database_the_server_does_not_have_fails_connect) {
+    for (const int database : {16, -1}) { // the server has databases 0..15
+        BOOST_TEST_CONTEXT("database " << database) {
+            redis_options options;
+            options.database = database;
+            redis_connection connection(ioc.get_executor(), options);
+            BOOST_TEST(run_sync(ioc, connection.connect(server.address())) ==
+                       error_code(redis_errc::error_reply));
+            BOOST_TEST(!connection.is_open());
+        }
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(redis_connection_errors)
@@ -178,6 +214,28 @@ BOOST_AUTO_TEST_CASE(tcp_with_password) {
     const auto pong = run_sync(ioc, client.command({"PING"}));
     BOOST_REQUIRE(pong);
     BOOST_TEST(pong->as_text() == "PONG");
+}
+
+BOOST_AUTO_TEST_CASE(select_follows_auth) {
+    // A server with a password refuses SELECT before AUTH: both succeed only in that order.
+    const redis_server server(redis_server::transport::unix_socket, {"--requirepass", "s3cret"},
+                              "s3cret");
+    asio::io_context ioc;
+    redis_options options;
+    options.password = "s3cret";
+    options.database = 2;
+    redis_connection client(ioc.get_executor(), options);
+    BOOST_REQUIRE(!run_sync(ioc, client.connect(server.address())));
+    BOOST_REQUIRE(run_sync(ioc, client.command({"SET", "k", "v"})));
+    const auto keys = run_sync(ioc, client.command({"INFO", "keyspace"}));
+    BOOST_REQUIRE(keys);
+    BOOST_TEST(keys->as_text().find("db2:keys=1") != std::string::npos, keys->as_text());
+
+    options.password = "guess";
+    redis_connection intruder(ioc.get_executor(), options);
+    BOOST_TEST(run_sync(ioc, intruder.connect(server.address())) ==
+               error_code(redis_errc::error_reply));
+    BOOST_TEST(!intruder.is_open());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
