@@ -159,7 +159,8 @@ cli_result run_cli(const temp_dir& dir, const args_t& args, const env_vars& env 
     }
     // A stream, not string concatenation: g++ 12 reports a false -Wrestrict on the latter.
     std::ostringstream line;
-    line << "unset MINAPP_TOKEN MINAPP_BASE_URL MINAPP_ENV_ID MINAPP_CA_FILE; cd "
+    line << "unset MINAPP_TOKEN MINAPP_BASE_URL MINAPP_ENV_ID MINAPP_CA_FILE MINAPP_CLIENT_ID "
+            "MINAPP_CLIENT_SECRET_FILE MINAPP_RATE_REDIS; cd "
          << shell_quoted(dir.path().string()) << " && ";
     for (const auto& [name, value] : env) {
         line << name << '=' << shell_quoted(value) << ' ';

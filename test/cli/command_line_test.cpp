@@ -105,6 +105,10 @@ BOOST_AUTO_TEST_CASE(defaults_without_options_or_environment) {
     BOOST_TEST(!g.insecure);
     BOOST_TEST(!g.timeout_seconds.has_value());
     BOOST_TEST(!g.rate.has_value());
+    BOOST_TEST(!g.rate_redis.has_value());
+    BOOST_TEST(!g.rate_key.has_value());
+    BOOST_TEST((g.rate_fallback == cli::rate_fallback_mode::local));
+    BOOST_TEST(g.expected_replicas == 1u);
     BOOST_TEST(!g.concurrency.has_value());
     BOOST_TEST(!g.emulator);
     BOOST_TEST(g.emulator_users == 2000u);
@@ -459,11 +463,29 @@ BOOST_AUTO_TEST_CASE(help_and_version) {
     for (const char* summary : command_summaries) {
         BOOST_TEST(contains(text, std::string("  ") + summary), summary);
     }
-    for (const char* option :
-         {"--base-url", "--token-file", "--env-id", "--ca-file", "--insecure",
-          "--allow-builtin-field-updates", "--timeout", "--rate", "--concurrency", "--emulator",
-          "--emulator-users", "--progress", "--no-progress", "MINAPP_TOKEN", "MINAPP_BASE_URL",
-          "MINAPP_ENV_ID", "MINAPP_CA_FILE", "--ordered"}) {
+    for (const char* option : {"--base-url",
+                               "--token-file",
+                               "--env-id",
+                               "--ca-file",
+                               "--insecure",
+                               "--allow-builtin-field-updates",
+                               "--timeout",
+                               "--rate",
+                               "--concurrency",
+                               "--emulator",
+                               "--emulator-users",
+                               "--progress",
+                               "--no-progress",
+                               "MINAPP_TOKEN",
+                               "MINAPP_BASE_URL",
+                               "MINAPP_ENV_ID",
+                               "MINAPP_CA_FILE",
+                               "--ordered",
+                               "--rate-redis URL",
+                               "--rate-key NAME",
+                               "--rate-fallback local|open|closed",
+                               "--expected-replicas N",
+                               "MINAPP_RATE_REDIS"}) {
         BOOST_TEST(contains(text, option), option);
     }
     BOOST_TEST(contains(text, "Exit status: 0 success, 2 usage error, 3 rejected by the API"));
@@ -591,6 +613,8 @@ BOOST_AUTO_TEST_CASE(global_options_are_accepted_after_the_command) {
         {"--progress"},
         {"--no-progress"},
         {"--emulator", "--emulator-users", "7", "--insecure", "--rate", "3"},
+        {"--rate", "9", "--rate-redis", "redis://r/1", "--rate-key", "k", "--rate-fallback",
+         "closed", "--expected-replicas", "3"},
     };
     for (const auto& o : options) {
         args_t before = o;
@@ -614,6 +638,10 @@ BOOST_AUTO_TEST_CASE(global_options_are_accepted_after_the_command) {
                 BOOST_TEST(g.allow_builtin_field_updates == w.allow_builtin_field_updates);
                 BOOST_TEST((g.timeout_seconds == w.timeout_seconds));
                 BOOST_TEST((g.rate == w.rate));
+                BOOST_TEST((g.rate_redis == w.rate_redis));
+                BOOST_TEST((g.rate_key == w.rate_key));
+                BOOST_TEST((g.rate_fallback == w.rate_fallback));
+                BOOST_TEST(g.expected_replicas == w.expected_replicas);
                 BOOST_TEST((g.concurrency == w.concurrency));
                 BOOST_TEST(g.emulator == w.emulator);
                 BOOST_TEST(g.emulator_users == w.emulator_users);
@@ -665,10 +693,181 @@ BOOST_AUTO_TEST_CASE(global_options_are_accepted_after_the_command) {
          "--emulator-users needs a whole number in 1..10000000, got '0'"},
         {{"users", "count", "--ca-file"}, "--ca-file needs a value"},
         {{"users", "get", "5", "--base-url"}, "--base-url needs a value"},
+        {{"users", "count", "--rate-fallback", "x"},
+         "--rate-fallback needs local, open or closed, got 'x'"},
+        {{"users", "count", "--rate-key", "k"},
+         "--rate-key needs --rate-redis URL (or MINAPP_RATE_REDIS)"},
+        {{"users", "count", "--rate-redis", "redis://r"},
+         "--rate-redis needs --rate N: the fleet's rate must be stated (the same in every "
+         "process sharing the budget)"},
     };
     for (const auto& r : rows) {
         BOOST_TEST_CONTEXT(describe(r.args)) {
             BOOST_TEST(usage_error_of(r.args) == r.message);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(fleet_rate_options_are_stored_as_given) {
+    using cli::rate_fallback_mode;
+    struct row {
+        const char* what;
+        std::map<std::string, std::string> env;
+        args_t args;
+        std::optional<std::string> redis;
+        std::optional<std::string> key;
+        rate_fallback_mode fallback;
+        std::size_t replicas;
+    };
+    const std::optional<std::string> none;
+    const auto local = rate_fallback_mode::local;
+    const row rows[] = {
+        {"no fleet budget", {}, {"--rate", "5", "users", "count"}, none, none, local, 1},
+        {"defaults",
+         {},
+         {"--rate", "100", "--rate-redis", "redis://cache:6380/2", "users", "count"},
+         "redis://cache:6380/2",
+         none,
+         local,
+         1},
+        {"every option",
+         {},
+         {"--rate", "100", "--rate-redis", "unix:///run/redis.sock?db=1", "--rate-key",
+          "minapp:prod", "--rate-fallback", "open", "--expected-replicas", "4", "users", "count"},
+         "unix:///run/redis.sock?db=1",
+         "minapp:prod",
+         rate_fallback_mode::open,
+         4},
+        {"closed, after the command",
+         {},
+         {"users", "count", "--rate-fallback", "closed", "--rate", "1", "--rate-redis",
+          "redis://r"},
+         "redis://r",
+         none,
+         rate_fallback_mode::closed,
+         1},
+        {"local given, and the largest fleet",
+         {},
+         {"--rate-redis", "redis://r", "--rate-fallback", "local", "--expected-replicas", "10000",
+          "--rate", "1", "users", "count"},
+         "redis://r",
+         none,
+         local,
+         10000},
+        {"the URL is kept as given, checked where it is used",
+         {},
+         {"--rate", "1", "--rate-redis", "not a URL", "users", "count"},
+         "not a URL",
+         none,
+         local,
+         1},
+        {"from MINAPP_RATE_REDIS",
+         {{"MINAPP_RATE_REDIS", "redis://env:7000"}},
+         {"--rate", "2", "--rate-key", "k", "users", "count"},
+         "redis://env:7000",
+         "k",
+         local,
+         1},
+        {"--rate-redis beats MINAPP_RATE_REDIS",
+         {{"MINAPP_RATE_REDIS", "redis://env:7000"}},
+         {"users", "count", "--rate", "2", "--rate-redis", "redis://opt"},
+         "redis://opt",
+         none,
+         local,
+         1},
+        {"empty MINAPP_RATE_REDIS ignored",
+         {{"MINAPP_RATE_REDIS", ""}},
+         {"users", "count"},
+         none,
+         none,
+         local,
+         1},
+        {"a later value wins",
+         {},
+         {"--rate", "2", "--rate-redis", "redis://a", "--rate-fallback", "open", "users", "count",
+          "--rate-redis", "redis://b", "--rate-fallback", "local"},
+         "redis://b",
+         none,
+         local,
+         1},
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT(r.what) {
+            const auto g = parsed(r.args, env_of(r.env)).global;
+            BOOST_TEST((g.rate_redis == r.redis));
+            BOOST_TEST((g.rate_key == r.key));
+            BOOST_TEST((g.rate_fallback == r.fallback));
+            BOOST_TEST(g.expected_replicas == r.replicas);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(fleet_rate_options_usage_errors) {
+    struct row {
+        std::map<std::string, std::string> env;
+        args_t args;
+        std::string message;
+    };
+    const std::string replicas = "--expected-replicas needs a whole number in 1..10000, got ";
+    const std::string stated = " needs --rate N: the fleet's rate must be stated (the same in "
+                               "every process sharing the budget)";
+    const args_t fleet = {"--rate", "5", "--rate-redis", "redis://r"};
+    const auto with_fleet = [&fleet](args_t args) {
+        args.insert(args.begin(), fleet.begin(), fleet.end());
+        args.insert(args.end(), {"users", "count"});
+        return args;
+    };
+    const row rows[] = {
+        // A value that is no value of the option.
+        {{},
+         with_fleet({"--rate-fallback", "sometimes"}),
+         "--rate-fallback needs local, open or closed, got 'sometimes'"},
+        {{},
+         with_fleet({"--rate-fallback", "LOCAL"}),
+         "--rate-fallback needs local, open or closed, got 'LOCAL'"},
+        {{},
+         with_fleet({"--rate-fallback", ""}),
+         "--rate-fallback needs local, open or closed, got ''"},
+        {{}, with_fleet({"--expected-replicas", "0"}), replicas + "'0'"},
+        {{}, with_fleet({"--expected-replicas", "-2"}), replicas + "'-2'"},
+        {{}, with_fleet({"--expected-replicas", "1.5"}), replicas + "'1.5'"},
+        {{}, with_fleet({"--expected-replicas", "three"}), replicas + "'three'"},
+        {{}, with_fleet({"--expected-replicas", ""}), replicas + "''"},
+        {{}, with_fleet({"--expected-replicas", "10001"}), replicas + "'10001'"},
+        {{}, with_fleet({"--rate-key", ""}), "--rate-key needs a non-empty name"},
+        {{},
+         {"--rate", "5", "--rate-redis", "", "users", "count"},
+         "--rate-redis needs a URL (redis://HOST[:PORT][/DB] or unix:///PATH)"},
+        {{}, {"users", "count", "--rate-redis"}, "--rate-redis needs a value"},
+        {{}, {"--rate-key"}, "--rate-key needs a value"},
+        {{}, {"--rate-fallback"}, "--rate-fallback needs a value"},
+        {{}, {"--expected-replicas"}, "--expected-replicas needs a value"},
+        // An option of the fleet budget without the budget.
+        {{},
+         {"--rate", "5", "--rate-key", "k", "users", "count"},
+         "--rate-key needs --rate-redis URL (or MINAPP_RATE_REDIS)"},
+        {{},
+         {"--rate-fallback", "open", "users", "count"},
+         "--rate-fallback needs --rate-redis URL (or MINAPP_RATE_REDIS)"},
+        {{},
+         {"users", "count", "--expected-replicas", "2", "--rate", "5"},
+         "--expected-replicas needs --rate-redis URL (or MINAPP_RATE_REDIS)"},
+        {{{"MINAPP_RATE_REDIS", ""}},
+         {"--rate", "5", "--rate-key", "k", "users", "count"},
+         "--rate-key needs --rate-redis URL (or MINAPP_RATE_REDIS)"},
+        // The budget without the fleet's rate.
+        {{}, {"--rate-redis", "redis://r", "users", "count"}, "--rate-redis" + stated},
+        {{},
+         {"users", "count", "--rate-redis", "redis://r", "--rate-key", "k"},
+         "--rate-redis" + stated},
+        {{{"MINAPP_RATE_REDIS", "redis://env"}}, {"users", "count"}, "MINAPP_RATE_REDIS" + stated},
+        {{{"MINAPP_RATE_REDIS", "redis://env"}},
+         {"--rate-redis", "redis://opt", "users", "count"},
+         "--rate-redis" + stated},
+    };
+    for (const auto& r : rows) {
+        BOOST_TEST_CONTEXT(describe(r.args)) {
+            BOOST_TEST(usage_error_of(r.args, env_of(r.env)) == r.message);
         }
     }
 }
@@ -706,7 +905,8 @@ BOOST_AUTO_TEST_CASE(help_documents_the_environment_in_one_place) {
          {"\n  MINAPP_BASE_URL      API origin, as --base-url",
           "\n  MINAPP_TOKEN         the access token (--token-file wins)",
           "\n  MINAPP_ENV_ID        test environment, as --env-id",
-          "\n  MINAPP_CA_FILE       extra CA certificates (PEM), as --ca-file"}) {
+          "\n  MINAPP_CA_FILE       extra CA certificates (PEM), as --ca-file",
+          "\n  MINAPP_RATE_REDIS    the Redis of a fleet-wide rate budget, as --rate-redis"}) {
         BOOST_TEST(contains(env_section, line), line);
     }
     // Every variable the parser reads is in that section, and nowhere else but the token's line
@@ -714,8 +914,9 @@ BOOST_AUTO_TEST_CASE(help_documents_the_environment_in_one_place) {
     BOOST_TEST(contains(env_section, "\n  MINAPP_CLIENT_ID, MINAPP_CLIENT_SECRET_FILE\n"
                                      "                       client credentials, as --client-id "
                                      "and --client-secret-file"));
-    for (const char* variable : {"MINAPP_BASE_URL", "MINAPP_ENV_ID", "MINAPP_CA_FILE",
-                                 "MINAPP_TOKEN", "MINAPP_CLIENT_ID", "MINAPP_CLIENT_SECRET_FILE"}) {
+    for (const char* variable :
+         {"MINAPP_BASE_URL", "MINAPP_ENV_ID", "MINAPP_CA_FILE", "MINAPP_TOKEN", "MINAPP_CLIENT_ID",
+          "MINAPP_CLIENT_SECRET_FILE", "MINAPP_RATE_REDIS"}) {
         const auto first = text.find(variable);
         BOOST_TEST((first >= section || std::string(variable) == "MINAPP_TOKEN"), variable);
     }
@@ -728,7 +929,7 @@ BOOST_AUTO_TEST_CASE(help_documents_the_environment_in_one_place) {
     cli::parse_command_line({"users", "count"}, recording);
     BOOST_TEST((asked == std::set<std::string>{"MINAPP_BASE_URL", "MINAPP_TOKEN", "MINAPP_ENV_ID",
                                                "MINAPP_CA_FILE", "MINAPP_CLIENT_ID",
-                                               "MINAPP_CLIENT_SECRET_FILE"}));
+                                               "MINAPP_CLIENT_SECRET_FILE", "MINAPP_RATE_REDIS"}));
 }
 
 BOOST_AUTO_TEST_CASE(help_says_where_options_go_and_what_the_emulator_keeps) {

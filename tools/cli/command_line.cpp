@@ -120,6 +120,20 @@ std::string usage_text() {
         "                       the Open API updates only custom fields\n"
         "  --timeout SECONDS    deadline of one request attempt (default 30)\n"
         "  --rate N             at most N requests per second (listing and updates together)\n"
+        "  --rate-redis URL     share that rate with every process using the same Redis and\n"
+        "                       --rate-key (each gives the same --rate): a URL\n"
+        "                       redis://[:PASSWORD_FILE@]HOST[:PORT][/DB] or unix:///PATH[?db=N];\n"
+        "                       the password is read from PASSWORD_FILE, a path written\n"
+        "                       percent-encoded (%2Frun%2Fsecrets%2Fredis)\n"
+        "  --rate-key NAME      the budget's name in Redis: processes with the same key share it\n"
+        "  --rate-fallback local|open|closed\n"
+        "                       while Redis cannot be reached: limit each process to its share,\n"
+        "                       --rate / --expected-replicas (local, the default), send without a\n"
+        "                       limit (open), or send nothing and fail (closed)\n"
+        "  --expected-replicas N\n"
+        "                       processes sharing the budget, for the local fallback (default 1);\n"
+        "                       --rate-key, --rate-fallback and --expected-replicas need "
+        "--rate-redis\n"
         "  --concurrency N      requests in flight for bulk commands (default 16; update-where 4)\n"
         "  --emulator           run against an embedded emulator (ephemeral port, seeded users);\n"
         "                       every run starts a fresh, seeded dataset, so a multi-step trial\n"
@@ -138,6 +152,7 @@ std::string usage_text() {
         "                       client credentials, as --client-id and --client-secret-file\n"
         "  MINAPP_ENV_ID        test environment, as --env-id\n"
         "  MINAPP_CA_FILE       extra CA certificates (PEM), as --ca-file\n"
+        "  MINAPP_RATE_REDIS    the Redis of a fleet-wide rate budget, as --rate-redis\n"
         "\n"
         "Commands:\n";
     for (const auto& spec : specs()) {
@@ -168,10 +183,11 @@ struct not_global {};
 /// What reading one global option gave: monostate when it was read into the options.
 using global_read = std::variant<std::monostate, not_global, help_request, usage_error>;
 
-/// Reads the global option args[i] into `g`, and its value too (advancing `i`). The same
+/// Reads the global option args[i] into `g`, and its value too (advancing `i`), and records
+/// the option in `given` (for the checks between options, made once all are read). The same
 /// checks apply before and after the command.
 global_read read_global_option(const std::vector<std::string>& args, std::size_t& i,
-                               global_options& g) {
+                               global_options& g, std::set<std::string>& given) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h") {
         return help_request{usage_text()};
@@ -205,14 +221,17 @@ global_read read_global_option(const std::vector<std::string>& args, std::size_t
         return {};
     }
     static const std::set<std::string> valued = {
-        "--base-url", "--token-file", "--client-id", "--client-secret-file", "--env-id",
-        "--ca-file",  "--timeout",    "--rate",      "--concurrency",        "--emulator-users"};
+        "--base-url",    "--token-file",    "--client-id",     "--client-secret-file",
+        "--env-id",      "--ca-file",       "--timeout",       "--rate",
+        "--rate-redis",  "--rate-key",      "--rate-fallback", "--expected-replicas",
+        "--concurrency", "--emulator-users"};
     if (valued.count(a) == 0) {
         return not_global{};
     }
     if (i + 1 >= args.size()) {
         return usage_error{a + " needs a value"};
     }
+    given.insert(a);
     const std::string& v = args[++i];
     if (a == "--base-url") {
         g.base_url = v;
@@ -239,20 +258,71 @@ global_read read_global_option(const std::vector<std::string>& args, std::size_t
                                "'"};
         }
         g.rate = r;
-    } else if (a == "--concurrency" || a == "--emulator-users") {
+    } else if (a == "--rate-redis") {
+        // Only its presence is checked here: the URL is parsed where it is used.
+        if (v.empty()) {
+            return usage_error{"--rate-redis needs a URL (redis://HOST[:PORT][/DB] or "
+                               "unix:///PATH)"};
+        }
+        g.rate_redis = v;
+    } else if (a == "--rate-key") {
+        if (v.empty()) {
+            return usage_error{"--rate-key needs a non-empty name"};
+        }
+        g.rate_key = v;
+    } else if (a == "--rate-fallback") {
+        if (v == "local") {
+            g.rate_fallback = rate_fallback_mode::local;
+        } else if (v == "open") {
+            g.rate_fallback = rate_fallback_mode::open;
+        } else if (v == "closed") {
+            g.rate_fallback = rate_fallback_mode::closed;
+        } else {
+            return usage_error{"--rate-fallback needs local, open or closed, got '" + v + "'"};
+        }
+    } else {
+        // --concurrency, --emulator-users, --expected-replicas: whole numbers from 1.
+        const std::size_t max = a == "--concurrency"         ? 1024
+                                : a == "--expected-replicas" ? 10000
+                                                             : 10000000;
         std::size_t n = 0;
-        if (!parse_size(v, n) || n == 0 || (a == "--concurrency" && n > 1024) ||
-            (a == "--emulator-users" && n > 10000000)) {
-            return usage_error{a + " needs a whole number in 1.." +
-                               (a == "--concurrency" ? "1024" : "10000000") + ", got '" + v + "'"};
+        if (!parse_size(v, n) || n == 0 || n > max) {
+            return usage_error{a + " needs a whole number in 1.." + std::to_string(max) +
+                               ", got '" + v + "'"};
         }
         if (a == "--concurrency") {
             g.concurrency = n;
+        } else if (a == "--expected-replicas") {
+            g.expected_replicas = n;
         } else {
             g.emulator_users = n;
         }
     }
     return {};
+}
+
+/// The options of a fleet budget depend on each other wherever they stood: a usage error when
+/// one is given without the option that gives it a meaning.
+std::optional<usage_error> check_rate_options(const global_options& g,
+                                              const std::set<std::string>& given) {
+    if (!g.rate_redis) {
+        for (const char* option : {"--rate-key", "--rate-fallback", "--expected-replicas"}) {
+            if (given.count(option) != 0) {
+                return usage_error{std::string(option) +
+                                   " needs --rate-redis URL (or MINAPP_RATE_REDIS)"};
+            }
+        }
+        return std::nullopt;
+    }
+    if (!g.rate) {
+        // A fleet budget without a stated rate would leave each process unlimited while its
+        // operator believes it shared.
+        return usage_error{
+            std::string(given.count("--rate-redis") != 0 ? "--rate-redis" : "MINAPP_RATE_REDIS") +
+            " needs --rate N: the fleet's rate must be stated (the same in every "
+            "process sharing the budget)"};
+    }
+    return std::nullopt;
 }
 
 } // namespace
@@ -278,6 +348,10 @@ parse_outcome parse_command_line(const std::vector<std::string>& args, const env
     if (const char* ca_file = env("MINAPP_CA_FILE"); ca_file != nullptr && *ca_file != '\0') {
         g.ca_file = ca_file;
     }
+    if (const char* redis = env("MINAPP_RATE_REDIS"); redis != nullptr && *redis != '\0') {
+        g.rate_redis = redis;
+    }
+    std::set<std::string> given; // the valued global options on the command line
 
     std::size_t i = 0;
     for (; i < args.size(); ++i) {
@@ -285,7 +359,7 @@ parse_outcome parse_command_line(const std::vector<std::string>& args, const env
         if (a != "-h" && a.rfind("--", 0) != 0) {
             break;
         }
-        auto read = read_global_option(args, i, g);
+        auto read = read_global_option(args, i, g, given);
         if (std::holds_alternative<not_global>(read)) {
             return usage_error{"unknown global option " + a + " (see --help)"};
         }
@@ -328,7 +402,7 @@ parse_outcome parse_command_line(const std::vector<std::string>& args, const env
                 inv.cmd.values[option] = args[++i];
                 continue;
             }
-            auto read = read_global_option(args, i, g);
+            auto read = read_global_option(args, i, g, given);
             if (std::holds_alternative<not_global>(read)) {
                 return usage_error{"'" + name + "' has no option " + a + " (usage: minapp " +
                                    spec->summary + ")"};
@@ -360,6 +434,9 @@ parse_outcome parse_command_line(const std::vector<std::string>& args, const env
         if (inv.cmd.values.count(f) != 0 && inv.cmd.flags.count("clear-" + f) != 0) {
             return usage_error{"--" + f + " and --clear-" + f + " exclude each other"};
         }
+    }
+    if (auto bad = check_rate_options(g, given)) {
+        return std::move(*bad);
     }
     return inv;
 }

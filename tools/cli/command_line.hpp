@@ -12,6 +12,13 @@
 
 namespace minapp::cli {
 
+/// What a process sharing a fleet budget in Redis does while Redis cannot be reached.
+enum class rate_fallback_mode {
+    local,  ///< Limit locally to its share of the rate (--rate / --expected-replicas).
+    open,   ///< Send without a limit.
+    closed, ///< Send nothing: requests fail.
+};
+
 /// Options given before or after the command (and their environment fallbacks).
 struct global_options {
     std::string base_url = "https://cloud.minapp.com"; ///< --base-url, MINAPP_BASE_URL
@@ -26,10 +33,19 @@ struct global_options {
     bool allow_builtin_field_updates = false; ///< --allow-builtin-field-updates
     std::optional<double> timeout_seconds;    ///< --timeout
     std::optional<double> rate;               ///< --rate (requests per second)
-    std::optional<std::size_t> concurrency;   ///< --concurrency
-    bool emulator = false;                    ///< --emulator
-    std::size_t emulator_users = 2000;        ///< --emulator-users
-    std::optional<bool> progress;             ///< --progress / --no-progress
+    /// --rate-redis, MINAPP_RATE_REDIS: where the fleet's budget is kept, as given (a redis:// or
+    /// unix:// URL, checked when it is used). Needs `rate`.
+    std::optional<std::string> rate_redis;
+    /// --rate-key: the budget's key in Redis (needs rate_redis).
+    std::optional<std::string> rate_key;
+    /// --rate-fallback: while Redis cannot be reached (needs rate_redis).
+    rate_fallback_mode rate_fallback = rate_fallback_mode::local;
+    /// --expected-replicas: processes sharing the budget (needs rate_redis).
+    std::size_t expected_replicas = 1;
+    std::optional<std::size_t> concurrency; ///< --concurrency
+    bool emulator = false;                  ///< --emulator
+    std::size_t emulator_users = 2000;      ///< --emulator-users
+    std::optional<bool> progress;           ///< --progress / --no-progress
 };
 
 /// A command and what followed it: "users list", "account update", ...
@@ -64,8 +80,8 @@ struct usage_error {
 
 using parse_outcome = std::variant<invocation, help_request, usage_error>;
 
-/// Reads the environment (MINAPP_BASE_URL, MINAPP_TOKEN, MINAPP_ENV_ID, MINAPP_CA_FILE) through
-/// `getenv`.
+/// Reads the environment (MINAPP_BASE_URL, MINAPP_TOKEN, MINAPP_ENV_ID, MINAPP_CA_FILE,
+/// MINAPP_RATE_REDIS, ...) through `getenv`.
 using environment = std::function<const char*(const char*)>;
 
 /// Parses `args` (without the program name). Global options may come before or after the
