@@ -167,6 +167,7 @@ struct rate_limiter::impl {
     const std::shared_ptr<rate_budget> budget;
     detail::token_queue<clock> supplied;
     boost::system::error_code refusal = error::rate_budget_unavailable;
+    std::string refusal_reason;
     std::unordered_map<ticket, asio::steady_timer*> sleepers;
     rate_limiter_stats counters;
 };
@@ -337,6 +338,12 @@ detail::limiter_access::reservation detail::limiter_access::reserve(rate_limiter
     return out;
 }
 
+std::string detail::limiter_access::refusal_reason(const rate_limiter& limiter) {
+    const auto& state = *limiter.impl_;
+    std::lock_guard lock(state.mutex);
+    return state.refusal_reason;
+}
+
 void detail::limiter_access::give_back(rate_limiter& limiter, const reservation& r) {
     auto& state = *limiter.impl_;
     std::lock_guard lock(state.mutex);
@@ -406,13 +413,14 @@ bool token_sink::supply(std::span<const clock::time_point> instants, clock::dura
     return true;
 }
 
-bool token_sink::refuse(boost::system::error_code code) const {
+bool token_sink::refuse(boost::system::error_code code, std::string reason) const {
     const auto state = state_.lock();
     if (!state) {
         return false;
     }
     std::lock_guard lock(state->mutex);
     state->refusal = code;
+    state->refusal_reason = std::move(reason);
     for (const auto id : state->supplied.refuse()) {
         state->wake(id);
     }

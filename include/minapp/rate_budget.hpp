@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <memory>
 #include <span>
+#include <string>
 
 namespace minapp {
 
@@ -29,8 +30,9 @@ public:
     bool supply(std::span<const clock::time_point> instants, clock::duration lease) const;
 
     /// Fails every caller waiting now with `code` (callers arriving later wait for tokens as
-    /// usual). Returns false when the limiter is gone.
-    bool refuse(boost::system::error_code code) const;
+    /// usual); `reason` (why there is no token, e.g. the budget's last failure) goes into the
+    /// diagnostics of the calls it fails. Returns false when the limiter is gone.
+    bool refuse(boost::system::error_code code, std::string reason = {}) const;
 
     /// Drops the tokens not spent yet (the budget learnt of a pause they must not outlast).
     /// Returns false when the limiter is gone.

@@ -61,11 +61,13 @@ call_fsm::action call_fsm::on_acquired(call_stop stop) {
     return action::send;
 }
 
-call_fsm::action call_fsm::on_refused(boost::system::error_code code) {
+call_fsm::action call_fsm::on_refused(boost::system::error_code code, std::string_view reason) {
     f_.code = code;
     f_.diagnostics.http_status = 0;
     f_.diagnostics.server_message.clear();
-    f_.diagnostics.detail = "not sent: the rate limiter's shared budget refused it";
+    f_.diagnostics.detail =
+        "not sent: " +
+        (reason.empty() ? std::string("the shared rate budget refused it") : std::string(reason));
     return give_up();
 }
 

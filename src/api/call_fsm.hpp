@@ -59,8 +59,8 @@ public:
     action start() { return s_.limited ? action::acquire : action::send; }
     action on_acquired(call_stop stop);
     /// The rate limiter refused the attempt with `code` (its shared budget is unavailable and
-    /// its policy is to fail): the call ends without this attempt being sent.
-    action on_refused(boost::system::error_code code);
+    /// its policy is to fail), for `reason`: the call ends without this attempt being sent.
+    action on_refused(boost::system::error_code code, std::string_view reason = {});
     /// `now` reads an HTTP-date Retry-After.
     action on_sent(const attempt_report& r, std::chrono::system_clock::time_point now);
     action on_slept(call_stop stop);

@@ -279,7 +279,8 @@ asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, 
                     stop = waited ? stop_reason() : call_stop::none;
                     if (waited && stop == call_stop::none) {
                         if (waited != error::cancelled) {
-                            action = fsm.on_refused(waited);
+                            action =
+                                fsm.on_refused(waited, limiter_access::refusal_reason(*limiter));
                             break;
                         }
                         stop = call_stop::cancelled;

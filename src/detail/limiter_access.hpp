@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 namespace minapp::detail {
 
@@ -50,6 +51,9 @@ struct limiter_access {
 
     /// Gives back a reservation that will not wait (its call was stopped first).
     static void give_back(rate_limiter& limiter, const reservation& r);
+
+    /// Why the limiter's budget last refused callers (see token_sink::refuse).
+    static std::string refusal_reason(const rate_limiter& limiter);
 };
 
 } // namespace minapp::detail

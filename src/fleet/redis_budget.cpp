@@ -61,6 +61,7 @@ redis_options connection_options(const redis_budget_options& o) {
     r.connect_timeout = o.command_timeout();
     r.command_timeout = o.command_timeout();
     r.password = o.password();
+    r.database = o.database();
     return r;
 }
 
@@ -113,6 +114,13 @@ struct redis_budget::impl : std::enable_shared_from_this<impl> {
                          static_cast<double>(local_interval)))
         , estimate(options.limit().per_second / options.expected_replicas() * rate_horizon_s) {}
 
+    // Where Redis is, for messages (no password: it is never part of the address).
+    std::string where() const {
+        return options.is_unix_socket()
+                   ? "unix:" + options.host_or_path()
+                   : options.host_or_path() + ":" + std::to_string(options.port());
+    }
+
     // Wakes the loop when it sleeps (idle, or pacing: it then re-checks and sleeps again).
     void wake() {
         asio::post(strand, [self = shared_from_this()] { self->wakeup.cancel(); });
@@ -159,7 +167,7 @@ struct redis_budget::impl : std::enable_shared_from_this<impl> {
         connection.close();
         {
             std::lock_guard lock(mutex);
-            last_error = ec.message() + (detail.empty() ? "" : ": " + detail);
+            last_error = (detail.empty() ? "" : detail + ": ") + ec.message();
             if (state != source::fallback) {
                 ++counters.fallbacks;
             }
@@ -286,9 +294,14 @@ struct redis_budget::impl : std::enable_shared_from_this<impl> {
             break;
         }
         case fallback_policy::closed: {
-            sink.refuse(error::rate_budget_unavailable);
-            std::lock_guard lock(mutex);
-            ++counters.refusals;
+            std::string reason;
+            {
+                std::lock_guard lock(mutex);
+                ++counters.refusals;
+                reason = "Redis at " + where() + " is unavailable (" + last_error +
+                         "), and the fallback policy is closed";
+            }
+            sink.refuse(error::rate_budget_unavailable, std::move(reason));
             break;
         }
         }

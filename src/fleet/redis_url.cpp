@@ -80,6 +80,13 @@ password_file_of(const urls::url_view& u) {
     if (has_nul(file)) {
         return url_error("NUL byte in the password file path");
     }
+    if (file.front() != '/') {
+        // Not repeated either: a relative "path" is most often the password itself, and the
+        // error of opening it would show it.
+        return url_error("the password file must be an absolute path (write :PASSWORD_FILE@, "
+                         "percent-encoded: %2Frun%2Fsecrets%2Fredis); a password itself is never "
+                         "accepted in the URL");
+    }
     return std::optional<std::string>(std::move(file));
 }
 

@@ -1,12 +1,17 @@
 // The `minapp` executable end to end: every command run through /bin/sh against an in-process
 // emulator (HTTPS with its CA in a file, and plain HTTP), checked by exit status, stdout, stderr
 // and the emulator's store and counters.
+#include "redis_server.hpp"
+
 #include <minapp/emulator/faults.hpp>
 #include <minapp/emulator/server.hpp>
 #include <minapp/emulator/user_api.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/test/data/monomorphic.hpp>
@@ -24,7 +29,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -144,42 +151,82 @@ struct cli_result {
     bool one_err_line() const { return err_lines() == 1 && err.back() == '\n'; }
 };
 
-/// Runs the real executable through /bin/sh: `env` set on the command line (the MINAPP_
-/// variables of the test's own environment are unset first), stdin from `stdin_text` (else
-/// /dev/null), stdout and stderr captured in files of `dir`. Bounded by timeout(1).
+/// One run of the executable as a shell command line: `env` set on it (the MINAPP_ variables of
+/// the test's own environment are unset first), stdin from `stdin_text` (else /dev/null),
+/// stdout and stderr to files of `dir`. Bounded by timeout(1).
+struct cli_command {
+    std::string line;
+    fs::path out;
+    fs::path err;
+
+    cli_command(const temp_dir& dir, const args_t& args, const env_vars& env,
+                const std::optional<std::string>& stdin_text) {
+        static std::atomic<unsigned> runs{0};
+        const std::string n = std::to_string(runs++);
+        out = dir.file("run" + n + ".out");
+        err = dir.file("run" + n + ".err");
+        std::string in = "/dev/null";
+        if (stdin_text) {
+            in = dir.write("run" + n + ".in", *stdin_text);
+        }
+        // A stream, not string concatenation: g++ 12 reports a false -Wrestrict on the latter.
+        std::ostringstream text;
+        text << "unset MINAPP_TOKEN MINAPP_BASE_URL MINAPP_ENV_ID MINAPP_CA_FILE MINAPP_CLIENT_ID "
+                "MINAPP_CLIENT_SECRET_FILE MINAPP_RATE_REDIS; cd "
+             << shell_quoted(dir.path().string()) << " && ";
+        for (const auto& [name, value] : env) {
+            text << name << '=' << shell_quoted(value) << ' ';
+        }
+        text << "timeout -k 5 120 " << shell_quoted(MINAPP_CLI_PATH);
+        for (const auto& a : args) {
+            text << ' ' << shell_quoted(a);
+        }
+        text << " < " << shell_quoted(in) << " > " << shell_quoted(out.string()) << " 2> "
+             << shell_quoted(err.string());
+        line = text.str();
+    }
+
+    cli_result result(int status) const {
+        cli_result r;
+        r.status = status;
+        r.out = read_text(out);
+        r.err = read_text(err);
+        BOOST_TEST_MESSAGE("minapp exit " << r.status << "; stderr: " << r.err);
+        BOOST_TEST(r.status != 124, "the command timed out: " << line);
+        return r;
+    }
+};
+
+/// Runs the real executable through /bin/sh (see cli_command).
 cli_result run_cli(const temp_dir& dir, const args_t& args, const env_vars& env = {},
                    const std::optional<std::string>& stdin_text = std::nullopt) {
-    static std::atomic<unsigned> runs{0};
-    const std::string n = std::to_string(runs++);
-    const fs::path out = dir.file("run" + n + ".out");
-    const fs::path err = dir.file("run" + n + ".err");
-    std::string in = "/dev/null";
-    if (stdin_text) {
-        in = dir.write("run" + n + ".in", *stdin_text);
+    const cli_command command(dir, args, env, stdin_text);
+    const int raw = std::system(command.line.c_str());
+    return command.result(raw != -1 && WIFEXITED(raw) ? WEXITSTATUS(raw) : -1);
+}
+
+/// Runs several executables at once (one shell, each in the background), each with its
+/// arguments and stdin; returns when all have exited.
+std::vector<cli_result> run_cli_together(const temp_dir& dir, const std::vector<args_t>& args,
+                                         const env_vars& env,
+                                         const std::vector<std::string>& stdin_texts) {
+    std::vector<cli_command> commands;
+    std::ostringstream script;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        commands.emplace_back(dir, args[i], env, stdin_texts[i]);
+        script << "( " << commands.back().line << "; echo $? > "
+               << shell_quoted(dir.file("together" + std::to_string(i) + ".status").string())
+               << " ) & ";
     }
-    // A stream, not string concatenation: g++ 12 reports a false -Wrestrict on the latter.
-    std::ostringstream line;
-    line << "unset MINAPP_TOKEN MINAPP_BASE_URL MINAPP_ENV_ID MINAPP_CA_FILE MINAPP_CLIENT_ID "
-            "MINAPP_CLIENT_SECRET_FILE MINAPP_RATE_REDIS; cd "
-         << shell_quoted(dir.path().string()) << " && ";
-    for (const auto& [name, value] : env) {
-        line << name << '=' << shell_quoted(value) << ' ';
+    script << "wait";
+    const std::string line = script.str();
+    BOOST_TEST_REQUIRE(std::system(line.c_str()) == 0);
+    std::vector<cli_result> results;
+    for (std::size_t i = 0; i < commands.size(); ++i) {
+        const auto status = read_text(dir.file("together" + std::to_string(i) + ".status"));
+        results.push_back(commands[i].result(status.empty() ? -1 : std::stoi(status)));
     }
-    line << "timeout -k 5 120 " << shell_quoted(MINAPP_CLI_PATH);
-    for (const auto& a : args) {
-        line << ' ' << shell_quoted(a);
-    }
-    line << " < " << shell_quoted(in) << " > " << shell_quoted(out.string()) << " 2> "
-         << shell_quoted(err.string());
-    const std::string command = line.str();
-    const int raw = std::system(command.c_str());
-    cli_result r;
-    r.status = raw != -1 && WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-    r.out = read_text(out);
-    r.err = read_text(err);
-    BOOST_TEST_MESSAGE("minapp exit " << r.status << "; stderr: " << r.err);
-    BOOST_TEST(r.status != 124, "the command timed out: " << command);
-    return r;
+    return results;
 }
 
 /// A port nobody listens on: bound, then closed.
@@ -215,7 +262,12 @@ struct emulated_cli {
     explicit emulated_cli(bool use_tls, emulator::fault_config faults = {})
         : api(config())
         , server(options(use_tls, dir, std::move(faults)),
-                 [this](const emulator::api_request& r) { return api.handle(r); })
+                 [this](const emulator::api_request& r) {
+                     if (on_request) {
+                         on_request(r);
+                     }
+                     return api.handle(r);
+                 })
         , tls(use_tls) {
         server.start();
         if (tls) {
@@ -321,6 +373,9 @@ struct emulated_cli {
 
     temp_dir dir;
     emulator::user_api api;
+    /// Called on the server's thread with every request, before it is handled; set it before
+    /// the first request.
+    std::function<void(const emulator::api_request&)> on_request;
     emulator::server server;
     bool tls;
 };
@@ -1675,6 +1730,162 @@ BOOST_AUTO_TEST_CASE(embedded_emulator_needs_no_token) {
         run_cli(dir, {"--emulator", "--emulator-users", "20", "users", "list", "--page-size", "3"});
     BOOST_TEST(list.status == 0);
     BOOST_TEST(list.out_objects().size() == 20u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// --rate-redis: several processes share one rate through a redis-server the test starts.
+BOOST_AUTO_TEST_SUITE(cli_fleet)
+
+namespace {
+
+// The calls of EVALSHA, EVAL and SCRIPT in INFO commandstats: the requests clients sent for
+// their budget (the commands a script runs inside Redis are counted apart by Redis, and so is
+// the INFO asking).
+asio::awaitable<void> read_budget_calls(minapp::fleet::redis_address where, std::int64_t& total) {
+    minapp::fleet::redis_connection c(co_await asio::this_coro::executor);
+    if (co_await c.connect(std::move(where))) {
+        co_return;
+    }
+    std::vector<std::string> info{"INFO", "commandstats"};
+    const auto reply = co_await c.command(std::move(info));
+    if (!reply) {
+        co_return;
+    }
+    total = 0;
+    const auto& text = reply->as_text();
+    for (const std::string name : {"evalsha", "eval", "script"}) {
+        const std::string key = "cmdstat_" + name + ":calls=";
+        if (const auto at = text.find(key); at != std::string::npos) {
+            total += std::stoll(text.substr(at + key.size()));
+        }
+    }
+}
+
+// Budget requests Redis has answered so far, read through a connection of the test's.
+std::int64_t redis_budget_calls(const minapp::test::redis_server& redis) {
+    asio::io_context ioc;
+    std::int64_t total = -1;
+    asio::co_spawn(ioc, read_budget_calls(redis.address(), total), asio::detached);
+    ioc.run_for(std::chrono::seconds(5));
+    return total;
+}
+
+std::string redis_url(const minapp::test::redis_server& redis) {
+    return "unix://" + redis.address().host_or_path();
+}
+
+} // namespace
+
+// The issue's fleet precision test: 4 processes (update-many) share R = 200/s for over 10 s.
+// At the emulator: the aggregate rate within 2% of R, no 1-second window above R * 1.05 plus
+// the burst, and at most one Redis command per 5 requests.
+BOOST_AUTO_TEST_CASE(four_processes_share_one_rate) {
+    minapp::test::redis_server redis;
+    emulated_cli e(false);
+    std::mutex mutex;
+    std::vector<std::chrono::steady_clock::time_point> puts;
+    e.on_request = [&](const emulator::api_request& r) {
+        if (r.method == "PUT") {
+            std::lock_guard lock(mutex);
+            puts.push_back(std::chrono::steady_clock::now());
+        }
+    };
+    constexpr double rate = 200;
+    constexpr double burst = rate / 10;      // the CLI's
+    constexpr std::size_t per_process = 560; // 4 * 560 at 200/s: 11.2 s
+    std::string input;
+    const auto ids = ids_of(e.users());
+    for (std::size_t i = 0; i < per_process; ++i) {
+        input += item_line(ids[i % ids.size()], R"({"score": 1})");
+    }
+    BOOST_TEST_REQUIRE(redis_budget_calls(redis) == 0);
+    const args_t args =
+        e.with_connect({"--rate", "200", "--rate-redis", redis_url(redis), "--expected-replicas",
+                        "4", "--no-progress", "users", "update-many", "--input", "-"});
+    const auto results =
+        run_cli_together(e.dir, std::vector<args_t>(4, args), {{"MINAPP_TOKEN", token}},
+                         std::vector<std::string>(4, input));
+    const auto commands = redis_budget_calls(redis);
+    for (const auto& r : results) {
+        BOOST_TEST(r.status == 0);
+        BOOST_TEST(contains(r.err, "560 succeeded"), r.err);
+    }
+    std::lock_guard lock(mutex);
+    BOOST_TEST_REQUIRE(puts.size() == 4 * per_process);
+    std::sort(puts.begin(), puts.end());
+    const double span = std::chrono::duration<double>(puts.back() - puts.front()).count();
+    // GCRA: n requests need (n - burst) intervals at least; the rate is measured over those.
+    const double measured = (static_cast<double>(puts.size()) - burst) / span;
+    std::size_t worst_window = 0;
+    for (std::size_t i = 0, j = 0; i < puts.size(); ++i) {
+        while (j < puts.size() && puts[j] - puts[i] < std::chrono::seconds(1)) {
+            ++j;
+        }
+        worst_window = std::max(worst_window, j - i);
+    }
+    BOOST_TEST_MESSAGE("4 processes: " << puts.size() << " requests in " << span << " s, "
+                                       << measured << "/s; busiest second " << worst_window
+                                       << "; Redis requests " << commands);
+    BOOST_TEST(span >= 10.0);
+    BOOST_TEST(measured >= rate * 0.98);
+    BOOST_TEST(measured <= rate * 1.02);
+    BOOST_TEST(static_cast<double>(worst_window) <= rate * 1.05 + burst);
+    BOOST_TEST(commands > 0);
+    BOOST_TEST(commands * 5 <= static_cast<std::int64_t>(puts.size()));
+}
+
+// Without its Redis and with --rate-fallback closed, nothing is sent: a single call fails with
+// one line and exit 4; a bulk run reports every item as failed with the dedicated error.
+BOOST_AUTO_TEST_CASE(closed_fallback_without_redis_sends_nothing) {
+    emulated_cli e(false);
+    const std::string nowhere = "unix://" + e.dir.file("no-redis.sock").string();
+    const auto count = e.run(
+        {"--rate", "50", "--rate-redis", nowhere, "--rate-fallback", "closed", "users", "count"});
+    BOOST_TEST(count.status == 4);
+    BOOST_TEST(count.one_err_line(), count.err);
+    BOOST_TEST(contains(count.err, "shared rate budget is unavailable"));
+    BOOST_TEST(contains(count.err, "fallback policy is closed"));
+
+    std::string input;
+    for (std::int64_t id = 1; id <= 5; ++id) {
+        input += item_line(id, R"({"score": 2})");
+    }
+    const auto bulk = e.run({"--rate", "50", "--rate-redis", nowhere, "--rate-fallback", "closed",
+                             "--no-progress", "users", "update-many", "--input", "-"},
+                            {{"MINAPP_TOKEN", token}}, input);
+    BOOST_TEST(bulk.status == 5);
+    const auto outcomes = bulk.out_objects();
+    BOOST_TEST(outcomes.size() == 5u);
+    for (const auto& o : outcomes) {
+        BOOST_TEST(o.at("status").as_string() == "failed");
+        BOOST_TEST(o.at("error").at("code").as_string() == "rate_budget_unavailable");
+    }
+    BOOST_TEST(e.requests() == 0u);
+
+    // The local fallback (the default) goes on at the process's share.
+    const auto local = e.run({"--rate", "50", "--rate-redis", nowhere, "users", "count"});
+    BOOST_TEST(local.status == 0);
+    BOOST_TEST(local.out == std::to_string(seeded_users) + "\n");
+}
+
+// A bad URL is a usage error before anything starts, and a password typed into the URL is not
+// repeated.
+BOOST_AUTO_TEST_CASE(bad_redis_urls_are_usage_errors) {
+    emulated_cli e(false);
+    const auto scheme = e.run({"--rate", "50", "--rate-redis", "http://h", "users", "count"});
+    BOOST_TEST(scheme.status == 2);
+    BOOST_TEST(scheme.one_err_line(), scheme.err);
+    BOOST_TEST(contains(scheme.err, "unsupported scheme 'http'"));
+    const auto typed =
+        e.run({"--rate", "50", "--rate-redis", "redis://:hunter2@h", "users", "count"});
+    BOOST_TEST(typed.status == 2);
+    BOOST_TEST(!contains(typed.err, "hunter2"), typed.err);
+    const auto env = e.run({"--rate", "50", "users", "count"},
+                           {{"MINAPP_TOKEN", token}, {"MINAPP_RATE_REDIS", "redis://h:0"}});
+    BOOST_TEST(env.status == 2);
+    BOOST_TEST(contains(env.err, "port must be 1..65535"), env.err);
+    BOOST_TEST(e.requests() == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -4,6 +4,7 @@
 #include "bulk_output.hpp"
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "fleet_budget.hpp"
 #include "json_io.hpp"
 
 #include "progress_bar.hpp"
@@ -16,6 +17,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,6 +27,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 namespace cli = minapp::cli;
 using args_t = std::vector<std::string>;
@@ -1444,3 +1449,59 @@ BOOST_AUTO_TEST_CASE(exit_status_follows_the_kind_of_failure) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// --rate-redis and its companions as the options of the fleet budget (the password read from the
+// file the URL names, the key derived from the origin unless given), and their errors.
+BOOST_AUTO_TEST_CASE(fleet_budget_options_follow_the_command_line) {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("minapp-cli-unit-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto password_file = (dir / "redis.pw").string();
+    {
+        std::ofstream out(password_file);
+        out << "s3cret\n";
+    }
+    const auto encoded = [](const std::string& path) {
+        std::string e;
+        for (char c : path) {
+            e += c == '/' ? std::string("%2F") : std::string(1, c);
+        }
+        return e;
+    };
+
+    auto g = parsed({"--rate", "200", "--rate-redis",
+                     "redis://:" + encoded(password_file) + "@10.0.0.5:6380/3", "--env-id", "e1",
+                     "--rate-fallback", "closed", "--expected-replicas", "4", "users", "count"})
+                 .global;
+    auto o = std::get<minapp::fleet::redis_budget_options>(
+        cli::fleet_budget_options(g, "https://cloud.minapp.com"));
+    BOOST_TEST(!o.is_unix_socket());
+    BOOST_TEST(o.host_or_path() == "10.0.0.5");
+    BOOST_TEST(o.port() == 6380);
+    BOOST_TEST(o.database() == 3);
+    BOOST_TEST(o.password() == "s3cret");
+    BOOST_TEST(o.key() == "minapp:rate:https://cloud.minapp.com:e1");
+    BOOST_TEST(o.limit().per_second == 200.0);
+    BOOST_TEST(o.limit().burst == 20.0);
+    BOOST_TEST((o.fallback() == minapp::fleet::fallback_policy::closed));
+    BOOST_TEST(o.expected_replicas() == 4u);
+
+    g = parsed({"--rate", "5", "--rate-redis", "unix:///run/redis.sock", "--rate-key", "jobs",
+                "users", "count"})
+            .global;
+    o = std::get<minapp::fleet::redis_budget_options>(cli::fleet_budget_options(g, "x"));
+    BOOST_TEST(o.is_unix_socket());
+    BOOST_TEST(o.host_or_path() == "/run/redis.sock");
+    BOOST_TEST(o.key() == "jobs");
+    BOOST_TEST(o.limit().burst == 1.0);
+    BOOST_TEST((o.fallback() == minapp::fleet::fallback_policy::local));
+    BOOST_TEST(o.password().empty());
+
+    g.rate_redis = "redis://:%2Fno%2Fsuch%2Ffile@h";
+    const auto missing = std::get<std::string>(cli::fleet_budget_options(g, "x"));
+    BOOST_TEST(missing.starts_with("--rate-redis: redis password file '/no/such/file'"));
+    g.rate_redis = "http://h";
+    BOOST_TEST(std::get<std::string>(cli::fleet_budget_options(g, "x")) ==
+               "--rate-redis: redis URL: unsupported scheme 'http' (use redis:// or unix://)");
+    std::filesystem::remove_all(dir);
+}

@@ -139,6 +139,8 @@ BOOST_AUTO_TEST_CASE(closed_policy_accounts_for_every_item_when_redis_dies) {
                     BOOST_REQUIRE(o.error.has_value());
                     BOOST_TEST((o.error->code == error::rate_budget_unavailable));
                     BOOST_TEST((o.error->diagnostics.applied == minapp::write_applied::no));
+                    BOOST_TEST(o.error->diagnostics.detail.find("fallback policy is closed") !=
+                               std::string::npos);
                     ++refused;
                 }
             }

@@ -106,9 +106,8 @@ BOOST_AUTO_TEST_CASE(accepted_locations_and_their_fields) {
         {"REDIS://Cache.Internal", false, "Cache.Internal", 6379, none, 0},
         {"redis://:%2Frun%2Fsecrets%2Fredis@h:6380/4", false, "h", 6380, "/run/secrets/redis", 4},
         {"redis://:%2frun%2fsecrets%2fredis@h", false, "h", 6379, "/run/secrets/redis", 0},
-        {"redis://:redis.pw@h", false, "h", 6379, "redis.pw", 0},
-        {"redis://:secrets%2Fredis.pw@[::1]:7/1", false, "::1", 7, "secrets/redis.pw", 1},
-        {"redis://:a:b@h", false, "h", 6379, "a:b", 0},
+        {"redis://:%2Fsecrets%2Fredis.pw@[::1]:7/1", false, "::1", 7, "/secrets/redis.pw", 1},
+        {"redis://:%2Fa:b@h", false, "h", 6379, "/a:b", 0},
         {"redis://@h", false, "h", 6379, none, 0},
         {"unix:///var/run/redis/redis.sock", true, "/var/run/redis/redis.sock", 0, none, 0},
         {"unix:///tmp/r.sock?db=3", true, "/tmp/r.sock", 0, none, 3},
@@ -138,6 +137,10 @@ BOOST_AUTO_TEST_CASE(refused_locations_say_what_is_wrong) {
     };
     const std::string forms = "(expected redis://[:PASSWORD_FILE@]HOST[:PORT][/DB] or "
                               "unix:///PATH[?db=N])";
+    const std::string relative =
+        "redis URL: the password file must be an absolute path (write :PASSWORD_FILE@, "
+        "percent-encoded: %2Frun%2Fsecrets%2Fredis); a password itself is never accepted in "
+        "the URL";
     const row rows[] = {
         {"http://h:6379", "redis URL: unsupported scheme 'http' (use redis:// or unix://)"},
         {"rediss://h", "redis URL: unsupported scheme 'rediss' (use redis:// or unix://)"},
@@ -178,6 +181,8 @@ BOOST_AUTO_TEST_CASE(refused_locations_say_what_is_wrong) {
         {"redis://:@h", "redis URL: empty password file path after ':' (write :PASSWORD_FILE@, "
                         "percent-encoded: %2Frun%2Fsecrets%2Fredis)"},
         {"redis://:a%00b@h", "redis URL: NUL byte in the password file path"},
+        {"redis://:redis.pw@h", relative},
+        {"redis://:secrets%2Fredis.pw@h", relative},
         {"redis://a%00b", "redis URL: NUL byte in the host"},
         {"redis://[v1.x]",
          "redis URL: unsupported host (a name, an IPv4 address or [an IPv6 address])"},
@@ -221,7 +226,8 @@ BOOST_AUTO_TEST_CASE(a_password_typed_into_the_url_is_never_repeated) {
     // Whoever writes the password itself where its file belongs must not find it in a log.
     for (const char* url : {"redis://admin:hunter2@h", "redis://hunter2@h", "redis://:hunter2@",
                             "redis://:hunter2@h:0", "redis://:hunter2@h/x", "redis://:hunter2@h#f",
-                            "ftp://:hunter2@h", "redis://:hunter2@h?q", "redis://:hunter2@h:1%"}) {
+                            "ftp://:hunter2@h", "redis://:hunter2@h?q", "redis://:hunter2@h:1%",
+                            "redis://:hunter2@h"}) {
         BOOST_TEST_CONTEXT(url) {
             const auto parsed = parse_redis_url(url);
             BOOST_TEST_REQUIRE(parsed.has_error());

@@ -92,7 +92,7 @@ outcome run(kind k, bool limited, const std::vector<step>& script, double budget
         switch (action) {
         case call_fsm::action::acquire:
             if (st.type == step::what::refused) {
-                action = fsm.on_refused(error::rate_budget_unavailable);
+                action = fsm.on_refused(error::rate_budget_unavailable, "Redis at r:1 is down");
                 break;
             }
             BOOST_TEST_REQUIRE((st.type == step::what::acquired));
@@ -332,7 +332,7 @@ BOOST_AUTO_TEST_CASE(an_attempt_refused_by_the_shared_budget) {
     BOOST_TEST((first.applied == write_applied::no));
     BOOST_TEST(first.attempts == 0);
     BOOST_TEST(!first.request_sent);
-    BOOST_TEST(first.detail.find("shared budget") != std::string::npos);
+    BOOST_TEST(first.detail.find("Redis at r:1 is down") != std::string::npos);
 
     const auto after_refusal = run(kind::get, true, {granted, answered(503), slept, refused});
     BOOST_TEST((after_refusal.code == error::rate_budget_unavailable));

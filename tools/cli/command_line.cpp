@@ -123,7 +123,7 @@ std::string usage_text() {
         "  --rate-redis URL     share that rate with every process using the same Redis and\n"
         "                       --rate-key (each gives the same --rate): a URL\n"
         "                       redis://[:PASSWORD_FILE@]HOST[:PORT][/DB] or unix:///PATH[?db=N];\n"
-        "                       the password is read from PASSWORD_FILE, a path written\n"
+        "                       the password is read from PASSWORD_FILE, an absolute path written\n"
         "                       percent-encoded (%2Frun%2Fsecrets%2Fredis)\n"
         "  --rate-key NAME      the budget's key in Redis: processes with the same key share it\n"
         "                       (default minapp:rate:BASE_URL, plus :ENV_ID with --env-id)\n"

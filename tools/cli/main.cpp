@@ -1,6 +1,7 @@
 // minapp: the MinApp user API from the command line (see `minapp --help` and README.md).
 #include "command_line.hpp"
 #include "commands.hpp"
+#include "fleet_budget.hpp"
 
 #include <minapp/client.hpp>
 #include <minapp/emulator/server.hpp>
@@ -10,6 +11,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <csignal>
@@ -49,6 +51,18 @@ int run(const cli::invocation& inv) {
             return cli::exit_usage;
         }
         credentials.emplace(*g.client_id, *secret);
+    }
+
+    // --rate-redis: --rate is the fleet's, shared through Redis by every process with the key.
+    // Checked before anything starts.
+    std::optional<minapp::fleet::redis_budget_options> budget;
+    if (g.rate_redis) {
+        auto checked = cli::fleet_budget_options(g, g.base_url);
+        if (const auto* bad = std::get_if<std::string>(&checked)) {
+            std::cerr << "minapp: " << *bad << "\n";
+            return cli::exit_usage;
+        }
+        budget = std::get<minapp::fleet::redis_budget_options>(std::move(checked));
     }
 
     // --emulator: an embedded emulator on its own thread, seeded with demo users. It accepts
@@ -107,18 +121,25 @@ int run(const cli::invocation& inv) {
         options.request_timeout(
             std::chrono::milliseconds(static_cast<std::int64_t>(*g.timeout_seconds * 1000)));
     }
-    if (g.rate) {
-        options.rate_limit(minapp::rate_limit{*g.rate, std::max(1.0, *g.rate / 10)});
+    asio::io_context ioc;
+    if (budget) {
+        if (!g.rate_key) {
+            budget->key(minapp::fleet::default_budget_key(options.base_url(), g.env_id));
+        }
+        options.shared_rate_limiter(
+            minapp::fleet::make_redis_rate_limiter(ioc.get_executor(), std::move(*budget)));
+    } else if (g.rate) {
+        options.rate_limit(cli::cli_rate_limit(*g.rate));
     }
     if (g.concurrency) {
         options.pool().max_connections(
             std::max<std::size_t>(options.pool().max_connections(), *g.concurrency));
     }
 
-    asio::io_context ioc;
     std::optional<minapp::client> client;
     try {
-        client.emplace(ioc.get_executor(), options);
+        // Moved: the options hold the limiter, which must go with the client for run() to end.
+        client.emplace(ioc.get_executor(), std::move(options));
     } catch (const minapp::api_error& e) {
         // A configuration error: no request, so only the detail says anything.
         const auto& d = e.diagnostics();
@@ -164,6 +185,9 @@ int run(const cli::invocation& inv) {
                        }
                        signals.cancel();
                        client->shutdown();
+                       // The client owns the limiter and a fleet budget's loop: both end with it,
+                       // and run() returns.
+                       asio::post(ioc, [&client] { client.reset(); });
                    }));
     ioc.run();
     std::cout.flush();
