@@ -2,6 +2,7 @@
 // with threads of its own: every call's result is right, the shared state stays consistent, and
 // (under ThreadSanitizer, in CI) nothing races. Cancellation comes from another thread.
 #include "support/async_test.hpp"
+#include "threaded_service.hpp"
 
 #include <minapp/bulk_update.hpp>
 #include <minapp/client.hpp>
@@ -32,60 +33,8 @@ using minapp::error;
 
 namespace {
 
-constexpr const char* token = "tok-threads";
-
-struct threaded_service {
-    explicit threaded_service(std::size_t users)
-        : api(config(users))
-        , server(server_options(), [this](const emu::api_request& r) { return api.handle(r); }) {
-        server.start();
-    }
-
-    static emu::user_api_config config(std::size_t users) {
-        emu::user_api_config c;
-        c.users_per_environment = users;
-        c.tokens = {token};
-        return c;
-    }
-
-    static emu::server_options server_options() {
-        emu::server_options o;
-        o.threads = 2; // standalone: the server runs two threads of its own
-        return o;
-    }
-
-    minapp::client_options client_options(std::size_t connections) const {
-        minapp::client_options o;
-        o.base_url(server.url());
-        o.access_token(token);
-        o.pool().tls().use_system_ca(false);
-        o.pool().tls().ca_pem(server.ca_pem());
-        o.pool().max_connections(connections);
-        o.rate_limit(minapp::rate_limit{20000, 64}); // exercised, never the bottleneck
-        return o;
-    }
-
-    std::int64_t stored_score(std::int64_t id) const {
-        auto user = boost::json::parse(api.stored_user_json("", id).value()).as_object();
-        const auto* v = user.if_contains("score");
-        return v != nullptr && v->is_int64() ? v->as_int64() : 0;
-    }
-
-    emu::user_api api;
-    emu::server server;
-};
-
-// Runs `ioc` on `n` threads until it runs out of work or `limit` passes.
-bool run_on_threads(asio::io_context& ioc, std::size_t n, std::chrono::seconds limit) {
-    std::vector<std::thread> threads;
-    for (std::size_t i = 0; i < n; ++i) {
-        threads.emplace_back([&ioc, limit] { ioc.run_for(limit); });
-    }
-    for (auto& t : threads) {
-        t.join();
-    }
-    return ioc.stopped();
-}
+using minapp::test::run_on_threads;
+using minapp::test::threaded_service;
 
 } // namespace
 
@@ -272,7 +221,7 @@ BOOST_AUTO_TEST_CASE(fetched_tokens_renew_and_replay_under_four_threads) {
     auto options = s.client_options(8);
     options.token_fetcher([&]() -> asio::awaitable<minapp::result<minapp::token_grant>> {
         const int n = ++fetches;
-        co_return minapp::token_grant(n % 2 == 1 ? "refused-token" : token,
+        co_return minapp::token_grant(n % 2 == 1 ? "refused-token" : threaded_service::token,
                                       std::chrono::seconds(1));
     });
     minapp::client c(ioc.get_executor(), options);

@@ -4,6 +4,7 @@
 #include "redis_server.hpp"
 
 #include "emulated_service.hpp"
+#include "threaded_service.hpp"
 
 #include <minapp/bulk_update.hpp>
 #include <minapp/error.hpp>
@@ -11,11 +12,15 @@
 
 #include "support/async_test.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <future>
 #include <memory>
+#include <thread>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -150,6 +155,41 @@ BOOST_AUTO_TEST_CASE(closed_policy_accounts_for_every_item_when_redis_dies) {
             finish(s);
         }(),
         30s);
+}
+
+// One client on a 4-thread io_context, its limiter on the Redis budget: callers on every thread
+// reserve and wait while the budget's strand supplies, and a throttle arrives from a plain
+// thread during the run. Under ThreadSanitizer in CI (label threads).
+BOOST_AUTO_TEST_CASE(a_client_on_four_threads_draws_on_the_budget) {
+    redis_server server;
+    minapp::test::threaded_service s(400);
+    asio::io_context ioc;
+    auto options = s.client_options(16).shared_rate_limiter(minapp::fleet::make_redis_rate_limiter(
+        ioc.get_executor(), budget_options(server, rate_limit{2000, 50}, fallback_policy::local)));
+    auto client = std::make_unique<minapp::client>(ioc.get_executor(), std::move(options));
+    std::promise<std::shared_ptr<minapp::rate_limiter>> listed;
+    std::vector<minapp::user_update> items;
+    minapp::bulk_report report;
+    asio::co_spawn(
+        asio::make_strand(ioc),
+        [](minapp::client& c, std::promise<std::shared_ptr<minapp::rate_limiter>>& p,
+           std::vector<minapp::user_update>& out, minapp::bulk_report& r) -> asio::awaitable<void> {
+            out = co_await score_updates(c);
+            p.set_value(c.rate_limiter());
+            r = (co_await minapp::update_users(c, out, minapp::bulk_options().concurrency(16)))
+                    .value();
+        }(*client, listed, items, report),
+        // The client, and with it the budget's loop, goes once the run is over.
+        [&client](std::exception_ptr e) {
+            BOOST_CHECK(!e);
+            client.reset();
+        });
+    std::thread throttler(
+        [future = listed.get_future()]() mutable { future.get()->on_throttled(20ms); });
+    BOOST_TEST_REQUIRE(minapp::test::run_on_threads(ioc, 4, 30s));
+    throttler.join();
+    BOOST_TEST(report.totals.succeeded == 400u);
+    BOOST_TEST(items.size() == 400u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
