@@ -243,7 +243,9 @@ struct redis_budget::impl : std::enable_shared_from_this<impl> {
         const auto now = clock::now();
         note_round_trips();
         if (!r) {
-            failed(r.error(), gcra.last_error(), now);
+            if (!detached.load()) { // a detach closes the connection: not Redis's failure
+                failed(r.error(), gcra.last_error(), now);
+            }
             co_return false;
         }
         answered();
@@ -310,47 +312,63 @@ struct redis_budget::impl : std::enable_shared_from_this<impl> {
     // The loop owns the state: it ends once the limiter detached.
     static asio::awaitable<void> run(std::shared_ptr<impl> self) { co_await self->loop(); }
 
+    // A failure the loop did not expect (an allocation) must not escape into the user's run():
+    // it is recorded, and the loop tries again a moment later.
     asio::awaitable<void> loop() {
         while (!detached.load()) {
-            std::optional<clock::duration> pause_for;
-            {
-                std::lock_guard lock(mutex);
-                pause_for.swap(pending_pause);
-            }
-            if (pause_for) {
-                co_await pause(*pause_for);
-                continue;
-            }
-            const auto now = clock::now();
-            if (now < next_take) {
-                co_await sleep_until(next_take);
-                continue;
-            }
-            // Cleared before reading the shortfall: a demand after this read posts a wake-up.
-            demand.store(false);
-            const std::size_t need = sink.shortfall();
-            if (need == 0) {
-                if (!sink.attached()) {
-                    break;
+            try {
+                co_await step();
+            } catch (const std::exception& e) {
+                {
+                    std::lock_guard lock(mutex);
+                    last_error = e.what();
                 }
-                co_await sleep_until(clock::time_point::max());
-                continue;
-            }
-            const auto g = gap();
-            const auto lookahead = 2 * g;
-            const auto n = static_cast<std::int64_t>(need) +
-                           static_cast<std::int64_t>(
-                               std::ceil(rate() * std::chrono::duration<double>(g).count()));
-            if (state != source::fallback || now >= retry_at) {
-                if (co_await take_from_redis(n, lookahead)) {
-                    continue;
-                }
-            }
-            if (!detached.load()) {
-                take_from_fallback(n, need, lookahead);
+                next_take = clock::now() + first_backoff;
             }
         }
         connection.close();
+    }
+
+    // One turn of the loop: a pending pause, the pacing, or serving the shortfall.
+    asio::awaitable<void> step() {
+        std::optional<clock::duration> pause_for;
+        {
+            std::lock_guard lock(mutex);
+            pause_for.swap(pending_pause);
+        }
+        if (pause_for) {
+            co_await pause(*pause_for);
+            co_return;
+        }
+        const auto now = clock::now();
+        if (now < next_take) {
+            co_await sleep_until(next_take);
+            co_return;
+        }
+        // Cleared before reading the shortfall: a demand after this read posts a wake-up.
+        demand.store(false);
+        const std::size_t need = sink.shortfall();
+        if (need == 0) {
+            if (!sink.attached()) {
+                detached.store(true);
+                co_return;
+            }
+            co_await sleep_until(clock::time_point::max());
+            co_return;
+        }
+        const auto g = gap();
+        const auto lookahead = 2 * g;
+        const auto n =
+            static_cast<std::int64_t>(need) +
+            static_cast<std::int64_t>(std::ceil(rate() * std::chrono::duration<double>(g).count()));
+        if (state != source::fallback || now >= retry_at) {
+            if (co_await take_from_redis(n, lookahead)) {
+                co_return;
+            }
+        }
+        if (!detached.load()) {
+            take_from_fallback(n, need, lookahead);
+        }
     }
 
     enum class source { unknown, redis, fallback };
