@@ -20,7 +20,7 @@ struct figures {
     std::size_t peak_rss_kib = 0;
     std::uint64_t connections = 0; ///< Connections opened (whole run).
     std::uint64_t handshakes = 0;  ///< Full TLS handshakes (whole run).
-    double target_rate = 0;        ///< update-many at a rate: the configured rate.
+    double target_rate = 0;        ///< update-many at a rate, fleet: the configured rate.
     /// Heap allocations of this process over the timed phase; -1 where not counted (wrk, which
     /// runs in a process of its own, or a sanitizer build).
     std::int64_t allocations = -1;
@@ -31,10 +31,26 @@ struct figures {
     std::int64_t rss_growth_second_half_kib = 0;
     std::size_t unexpected_errors = 0; ///< Errors of a kind the injected faults cannot cause.
     bool counters_balance = true;      ///< opened == closed + idle, none in use, at the end.
+    // Fleet only (several client processes on one rate budget): sums over the processes.
+    std::size_t processes = 1;
+    std::uint64_t round_trips = 0; ///< Redis commands of the budgets over the timed phase.
+    std::uint64_t fallbacks = 0;   ///< Times a budget lost Redis and fell back (whole run).
+    std::uint64_t wakeups = 0;     ///< Voluntary context switches over the timed phase.
+    /// The fewest and most requests one process completed in the timed phase.
+    std::size_t process_requests_min = 0;
+    std::size_t process_requests_max = 0;
+    double server_cpu_us = 0; ///< The emulator's CPU over the timed phase.
+    double redis_cpu_us = 0;  ///< redis-server's CPU over the timed phase.
 
     double per_second() const { return seconds > 0 ? static_cast<double>(requests) / seconds : 0; }
     double cpu_per_request_us() const {
         return requests > 0 ? cpu_us / static_cast<double>(requests) : 0;
+    }
+    /// Redis round trips per 1000 requests (fleet).
+    double round_trips_per_1000() const {
+        return requests > 0
+                   ? 1000.0 * static_cast<double>(round_trips) / static_cast<double>(requests)
+                   : 0;
     }
     double allocations_per_request() const {
         return requests > 0 ? static_cast<double>(allocations) / static_cast<double>(requests) : 0;

@@ -5,12 +5,17 @@
 //
 //   minapp-bench [--quick] [--emulator PATH] [--only SCENARIO,...] [--no-wrk] [--requests N]
 //
-// Scenarios: get, token, put, page, list-all, update-many, reconnect, and soak (only with --only
-// soak, or tiny in --quick). --quick uses tiny sizes (the CI smoke).
+// Scenarios: get, token, put, page, list-all, update-many, reconnect, fleet (when built with the
+// fleet library), and soak (only with --only soak, or tiny in --quick). --quick uses tiny sizes
+// (the CI smoke).
+#ifdef MINAPP_BENCH_FLEET
+#include "fleet.hpp"
+#endif
 #include "measure.hpp"
 #include "scenarios.hpp"
 #include "server_process.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -38,10 +43,13 @@ struct sizes {
     std::size_t reconnect_requests;
     double wrk_seconds;
     std::size_t soak_requests;
+    std::size_t fleet_processes; ///< fleet: client processes on one budget
+    double fleet_warmup;         ///< ... loaded this long before the timed phase
+    double fleet_seconds;        ///< ... timed phase
 };
 
-constexpr sizes full{10000, 2000, 20000, 300, 1000000, 10000, 500, 10, 30000, 5, 1000000};
-constexpr sizes quick{1200, 64, 400, 4, 3000, 200, 200, 1, 2500, 1, 3000};
+constexpr sizes full{10000, 2000, 20000, 300, 1000000, 10000, 500, 10, 30000, 5, 1000000, 4, 1, 10};
+constexpr sizes quick{1200, 64, 400, 4, 3000, 200, 200, 1, 2500, 1, 3000, 2, 0.3, 1.5};
 
 const char* token = "bench-token";
 
@@ -113,6 +121,92 @@ std::string ratio(double a, double b) {
     return out.str();
 }
 
+#ifdef MINAPP_BENCH_FLEET
+/// Two summary lines for the fleet at one rate: the budget in Redis, and the local limits of the
+/// same load as the reference (absent, requests 0, in --quick at the low rate).
+std::string fleet_summary(double target, const figures& r, const figures& l) {
+    const std::string head = "fleet at " + std::to_string(std::llround(target)) + "/s";
+    if (r.requests == 0) {
+        return head + ": the run with the redis budget failed\n";
+    }
+    std::ostringstream o;
+    o << std::fixed;
+    const auto busy = [](double cpu_us, double seconds) {
+        return seconds > 0 ? cpu_us / (seconds * 1e6) : 0.0;
+    };
+    // A rate more than 2% short: which side ran out of CPU, if either did.
+    const auto shortfall = [&](const figures& f) {
+        std::ostringstream s;
+        if (f.requests == 0 || f.per_second() >= 0.98 * target) {
+            return s.str();
+        }
+        const double server = busy(f.server_cpu_us, f.seconds);
+        const double clients = busy(f.cpu_us, f.seconds);
+        s << std::fixed << std::setprecision(0) << " [below the target: ";
+        if (server >= 0.9) {
+            s << "the emulator is the bottleneck, " << server * 100 << "% of a CPU busy";
+        } else if (clients >= 0.9) {
+            s << "the clients are the bottleneck, " << clients * 100 << "% of a CPU busy";
+        } else {
+            s << "neither the emulator (" << server * 100 << "% busy) nor the clients ("
+              << clients * 100 << "%) saturated";
+        }
+        s << "]";
+        return s.str();
+    };
+    // How evenly the processes shared the rate: the fewest and most requests of one, against an
+    // equal share.
+    const auto shares = [](const figures& f) {
+        std::ostringstream s;
+        const double equal = static_cast<double>(f.requests) / static_cast<double>(f.processes);
+        s << std::fixed << std::setprecision(2) << "; one process "
+          << static_cast<double>(f.process_requests_min) / equal << "x.."
+          << static_cast<double>(f.process_requests_max) / equal << "x an equal share";
+        return s.str();
+    };
+    o << head << " (" << r.processes << " processes x "
+      << r.concurrency / std::max<std::size_t>(1, r.processes) << ", " << std::setprecision(1)
+      << r.seconds << " s): redis budget " << r.per_second() << "/s (" << std::setprecision(4)
+      << r.per_second() / target << "x the target" << shares(r) << ")" << shortfall(r);
+    if (l.requests > 0) {
+        o << ", local limits of " << std::setprecision(0)
+          << target / static_cast<double>(l.processes) << "/s each " << std::setprecision(1)
+          << l.per_second() << "/s (" << std::setprecision(4) << l.per_second() / target << "x"
+          << shares(l) << ")" << shortfall(l);
+    }
+    o << "\n"
+      << head << ": cpu/request redis " << std::setprecision(1) << r.cpu_per_request_us() << " us";
+    if (l.requests > 0) {
+        o << ", local " << l.cpu_per_request_us() << " us, added " << std::showpos
+          << r.cpu_per_request_us() - l.cpu_per_request_us() << std::noshowpos << " us ("
+          << ratio(r.cpu_per_request_us(), l.cpu_per_request_us()) << ")";
+    }
+    // A paced client sleeps between requests: each wake-up (a voluntary context switch) costs
+    // CPU of its own, whatever woke it.
+    const auto per_request = [](std::uint64_t n, const figures& f) {
+        return static_cast<double>(n) / static_cast<double>(f.requests);
+    };
+    o << "; wake-ups/request redis " << std::setprecision(2) << per_request(r.wakeups, r);
+    if (l.requests > 0) {
+        o << ", local " << per_request(l.wakeups, l);
+    }
+    o << "; " << std::setprecision(1) << r.round_trips_per_1000()
+      << " Redis round trips per 1000 requests";
+    if (r.round_trips > 0) {
+        o << " (1 per " << static_cast<double>(r.requests) / static_cast<double>(r.round_trips)
+          << " requests)";
+    }
+    o << ", " << r.fallbacks << " fallbacks";
+    if (r.redis_cpu_us >= 0 && r.requests > 0) {
+        o << ", redis-server " << std::setprecision(2)
+          << r.redis_cpu_us / static_cast<double>(r.requests) << " us cpu/request";
+    }
+    o << std::setprecision(0) << "; busy: emulator " << busy(r.server_cpu_us, r.seconds) * 100
+      << "%, clients " << busy(r.cpu_us, r.seconds) * 100 << "% of a CPU\n";
+    return o.str();
+}
+#endif
+
 std::vector<std::string> split(const std::string& list) {
     std::vector<std::string> out;
     std::stringstream in(list);
@@ -145,9 +239,9 @@ int main(int argc, char** argv) {
                 only.insert(s);
             }
         } else {
-            std::cerr
-                << "usage: minapp-bench [--quick] [--emulator PATH] [--only "
-                   "get,put,page,list-all,update-many,reconnect,soak] [--no-wrk] [--requests N]\n";
+            std::cerr << "usage: minapp-bench [--quick] [--emulator PATH] [--only "
+                         "get,token,put,page,list-all,update-many,reconnect,fleet,soak] [--no-wrk] "
+                         "[--requests N]\n";
             return 2;
         }
     }
@@ -176,10 +270,11 @@ int main(int argc, char** argv) {
     const int server_cpu = pinned ? 1 : -1;
     std::vector<figures> all;
     bool failed = false;
-    auto record = [&](const std::function<figures()>& run) -> figures {
+    // `isolate`: in a child process of its own (the fleet forks its processes itself).
+    auto record = [&](const std::function<figures()>& run, bool isolate = true) -> figures {
         figures f;
         try {
-            f = isolated(run);
+            f = isolate ? isolated(run) : run();
         } catch (const std::exception& e) {
             std::cerr << "minapp-bench: " << e.what() << "\n";
             failed = true;
@@ -194,10 +289,21 @@ int main(int argc, char** argv) {
         return f;
     };
     std::ostringstream summary;
+#ifdef MINAPP_BENCH_FLEET
+    const bool fleet = wanted("fleet");
+#else
+    const bool fleet = false;
+    if (only.count("fleet") != 0) {
+        std::cerr << "minapp-bench: the fleet scenario is not built (MINAPP_BUILD_FLEET)\n";
+        failed = true;
+    } else if (only.empty()) {
+        summary << "fleet: not built (needs MINAPP_BUILD_FLEET and hiredis)\n";
+    }
+#endif
 
     try {
         if (wanted("get") || wanted("put") || wanted("page") || wanted("update-many") ||
-            wanted("token")) {
+            wanted("token") || fleet) {
             server_process server(emulator, {"--users", std::to_string(z.users), "--token", token},
                                   server_cpu);
             const target t{server.url(), server.host(), server.port(), server.ca_file(), token};
@@ -302,6 +408,33 @@ int main(int argc, char** argv) {
                         << "/s achieved " << std::setprecision(1) << achieved << "/s (error "
                         << std::setprecision(2) << (achieved - z.rate) / z.rate * 100 << "%)\n";
             }
+#ifdef MINAPP_BENCH_FLEET
+            if (fleet) {
+                // P processes x 16 workers on local limits of rate / P each (the reference),
+                // then the same load on one budget in one redis-server.
+                fleet_redis redis;
+                for (const double rate : {5000.0, 200.0}) {
+                    fleet_load load;
+                    load.rate = rate;
+                    load.processes = z.fleet_processes;
+                    load.concurrency = 16;
+                    load.warmup_seconds = z.fleet_warmup;
+                    load.seconds = z.fleet_seconds;
+                    figures local;
+                    // --quick keeps to a few seconds: no reference at the low rate, where the
+                    // round trips are the figure of interest.
+                    if (!is_quick || rate > 1000) {
+                        local = record(
+                            [&] { return fleet_run(t, ids.front(), load, nullptr, server.pid()); },
+                            false);
+                    }
+                    const auto shared = record(
+                        [&] { return fleet_run(t, ids.front(), load, &redis, server.pid()); },
+                        false);
+                    summary << fleet_summary(rate, shared, local);
+                }
+            }
+#endif
         }
         if (wanted("reconnect")) {
             server_process server(

@@ -4,12 +4,21 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace minapp::bench {
 
 /// User + system CPU time of this process (or of its reaped children).
 std::chrono::microseconds cpu_time(bool children = false);
+
+/// Voluntary context switches of this process so far: the times it slept (in epoll_wait, say)
+/// and was woken, each a cost of its own in a paced client.
+std::uint64_t voluntary_switches();
+
+/// User + system CPU time of another process so far, from /proc/PID/stat (clock-tick
+/// resolution, 10 ms on Linux); 0 when it cannot be read.
+std::chrono::microseconds process_cpu_time(int pid);
 
 /// Peak resident set size of this process so far, in KiB (VmHWM).
 std::size_t peak_rss_kib();
@@ -39,6 +48,11 @@ public:
     std::size_t size() const noexcept { return samples_.size(); }
     /// The q-quantile (0..1) in milliseconds; 0 without samples. Sorts the samples.
     double quantile_ms(double q);
+
+    /// The samples as one line of text (microseconds separated by spaces), to cross a pipe
+    /// from a child process; `parse` reads it back.
+    std::string serialize() const;
+    static latencies parse(const std::string& line);
 
 private:
     std::vector<std::uint32_t> samples_;

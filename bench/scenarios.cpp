@@ -25,9 +25,7 @@ namespace minapp::bench {
 namespace asio = boost::asio;
 using clock_type = std::chrono::steady_clock;
 
-namespace {
-
-minapp::client_options options_for(const target& t, std::size_t connections) {
+minapp::client_options client_options_for(const target& t, std::size_t connections) {
     minapp::client_options o;
     o.base_url(t.url);
     o.access_token(t.token);
@@ -36,6 +34,8 @@ minapp::client_options options_for(const target& t, std::size_t connections) {
     o.pool().max_connections(std::max<std::size_t>(1, connections));
     return o;
 }
+
+namespace {
 
 /// Runs `n` copies of `body` concurrently and waits for all of them.
 asio::awaitable<void> all_of(std::size_t n,
@@ -105,7 +105,7 @@ void run_client(minapp::client_options options, Body body) {
 
 std::vector<std::int64_t> first_ids(const target& t, std::size_t n) {
     std::vector<std::int64_t> ids;
-    run_client(options_for(t, 1), [&](minapp::client& c) -> asio::awaitable<void> {
+    run_client(client_options_for(t, 1), [&](minapp::client& c) -> asio::awaitable<void> {
         minapp::user_query q;
         q.keyset(true);
         q.page_size(1000);
@@ -130,7 +130,7 @@ figures minapp_get(const target& t, std::int64_t id, std::size_t concurrency, st
     f.concurrency = concurrency;
     latencies lat;
     lat.reserve(requests);
-    auto options = options_for(t, concurrency);
+    auto options = client_options_for(t, concurrency);
     if (fetched_token) {
         options.token_fetcher(
             [token = t.token]() -> asio::awaitable<minapp::result<minapp::token_grant>> {
@@ -169,7 +169,7 @@ figures minapp_put(const target& t, const std::vector<std::int64_t>& ids, std::s
     f.concurrency = concurrency;
     latencies lat;
     lat.reserve(requests);
-    run_client(options_for(t, concurrency), [&](minapp::client& c) -> asio::awaitable<void> {
+    run_client(client_options_for(t, concurrency), [&](minapp::client& c) -> asio::awaitable<void> {
         auto loop = [&](std::size_t share, bool timed) {
             return [&c, &f, &lat, &ids, share, timed](std::size_t worker) -> asio::awaitable<void> {
                 const auto id = ids[worker % ids.size()];
@@ -229,7 +229,7 @@ figures minapp_page(const target& t, std::size_t warmup, std::size_t requests) {
     f.impl = "minapp";
     f.concurrency = 1;
     latencies lat;
-    run_client(options_for(t, 1), [&](minapp::client& c) -> asio::awaitable<void> {
+    run_client(client_options_for(t, 1), [&](minapp::client& c) -> asio::awaitable<void> {
         minapp::user_query q;
         q.page_size(1000);
         q.order(minapp::order_by().asc("id"));
@@ -258,7 +258,7 @@ figures minapp_list_all(const target& t) {
     f.impl = "minapp";
     f.concurrency = 1;
     latencies lat;
-    run_client(options_for(t, 1), [&](minapp::client& c) -> asio::awaitable<void> {
+    run_client(client_options_for(t, 1), [&](minapp::client& c) -> asio::awaitable<void> {
         minapp::user_query q;
         q.keyset(true);
         q.page_size(1000);
@@ -290,7 +290,7 @@ figures minapp_update_many(const target& t, const std::vector<std::int64_t>& ids
     f.impl = "minapp";
     f.concurrency = 16;
     f.target_rate = rate;
-    auto options = options_for(t, 16);
+    auto options = client_options_for(t, 16);
     if (rate > 0) {
         // Burst 1: the achieved rate is the configured one from the first request on.
         options.rate_limit(minapp::rate_limit{rate, 1});
@@ -380,7 +380,7 @@ figures minapp_soak(const target& t, const std::vector<std::int64_t>& ids, std::
     // No per-request latency samples here: their storage would grow the RSS being watched.
     latencies lat;
     std::size_t done = 0;
-    auto options = options_for(t, 16);
+    auto options = client_options_for(t, 16);
     options.retry().initial_backoff = std::chrono::milliseconds(5);
     run_client(options, [&](minapp::client& c) -> asio::awaitable<void> {
         const std::size_t warmup = requests / 10;

@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+namespace minapp {
+class client_options;
+} // namespace minapp
+
 namespace minapp::bench {
 
 /// Where the server under load is and how to reach it.
@@ -19,6 +23,9 @@ struct target {
     std::string ca_file;
     std::string token;
 };
+
+/// Options of a client of `t` with a pool of at most `connections`, no rate limit.
+minapp::client_options client_options_for(const target& t, std::size_t connections);
 
 /// The ids of the first `n` users (setup, not measured).
 std::vector<std::int64_t> first_ids(const target& t, std::size_t n);

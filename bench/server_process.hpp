@@ -24,6 +24,8 @@ public:
     /// "127.0.0.1" and the port, split from the URL.
     const std::string& host() const noexcept { return host_; }
     unsigned short port() const noexcept { return port_; }
+    /// The emulator's process id (for its CPU time, `process_cpu_time`).
+    pid_t pid() const noexcept { return pid_; }
 
 private:
     pid_t pid_ = -1;
