@@ -345,7 +345,10 @@ struct redis_budget::impl : std::enable_shared_from_this<impl> {
             co_await sleep_until(next_take);
             co_return;
         }
-        // Cleared before reading the shortfall: a demand after this read posts a wake-up.
+        // Idle, and no demand noted, before reading the shortfall: a caller that queues after
+        // this read sees both and posts a wake-up. While the loop is busy or pacing, demand only
+        // sets the flag (no wake-up per call); the next turn reads the shortfall anyway.
+        idle.store(true);
         demand.store(false);
         const std::size_t need = sink.shortfall();
         if (need == 0) {
@@ -354,8 +357,10 @@ struct redis_budget::impl : std::enable_shared_from_this<impl> {
                 co_return;
             }
             co_await sleep_until(clock::time_point::max());
+            idle.store(false);
             co_return;
         }
+        idle.store(false);
         const auto g = gap();
         const auto lookahead = 2 * g;
         const auto n =
@@ -380,6 +385,7 @@ struct redis_budget::impl : std::enable_shared_from_this<impl> {
     asio::steady_timer wakeup;
     token_sink sink;
     std::atomic<bool> demand{false};
+    std::atomic<bool> idle{false}; // asleep until a demand (not pacing, not in a request)
     std::atomic<bool> detached{false};
 
     mutable std::mutex mutex; // guards the three below
@@ -434,7 +440,7 @@ void redis_budget::attach(token_sink sink) {
 }
 
 void redis_budget::on_demand() noexcept {
-    if (!impl_->demand.exchange(true)) {
+    if (!impl_->demand.exchange(true) && impl_->idle.load()) {
         try {
             impl_->wake();
         } catch (...) { // NOLINT(bugprone-empty-catch): a lost wake-up is retried on next demand
