@@ -14,16 +14,15 @@ trap 'rm -rf "$work"' EXIT
 
 run() { # $1 = requests, $2 = output dir
   mkdir -p "$2"
-  valgrind --tool=callgrind --callgrind-out-file="$2/cg.%p" \
+  # Each measured run (a child process of the bench) logs its pid beside its scenario, so every
+  # callgrind output (cg.PID) is paired with its own run, whatever else forks.
+  MINAPP_BENCH_PID_LOG="$2/pids.txt" valgrind --tool=callgrind --callgrind-out-file="$2/cg.%p" \
     "$build/bench/minapp-bench" --quick --no-wrk --only get,put,page --requests "$1" \
     --emulator "$build/src/emulator/server/minapp-emulator" >"$2/table.txt" 2>"$2/valgrind.txt"
   # One line per measured run, in run order: "scenario impl conc requests instructions".
-  local files
-  # In numeric pid order (the last dot-separated field: mktemp's directory name has a dot too);
-  # the first pid is the parent.
-  files=$(ls "$2"/cg.* | awk -F. '{print $NF, $0}' | sort -n | cut -d' ' -f2- | tail -n +2)
-  paste <(awk '$2=="minapp"||$2=="floor"||$2=="curl"{print $1, $2, $3, $4}' "$2/table.txt") \
-        <(for f in $files; do awk '/^summary:/{print $2}' "$f"; done)
+  while read -r pid scenario impl conc requests; do
+    echo "$scenario $impl $conc $requests $(awk '/^summary:/{print $2}' "$2/cg.$pid")"
+  done <"$2/pids.txt"
 }
 
 run "$n1" "$work/a" >"$work/a.txt"

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <iomanip>
 #include <iostream>
@@ -53,6 +54,19 @@ constexpr sizes quick{1200, 64, 400, 4, 3000, 200, 200, 1, 2500, 1, 3000, 2, 0.3
 
 const char* token = "bench-token";
 
+/// With MINAPP_BENCH_PID_LOG set, appends "pid scenario impl concurrency requests" for the run
+/// of this process to that file: bench/callgrind.sh pairs each callgrind output (named by pid)
+/// with its run through it.
+void log_pid(const figures& f) {
+    const char* path = std::getenv("MINAPP_BENCH_PID_LOG");
+    if (path == nullptr) {
+        return;
+    }
+    std::ofstream out(path, std::ios::app);
+    out << getpid() << ' ' << f.scenario << ' ' << f.impl << ' ' << f.concurrency << ' '
+        << f.requests << '\n';
+}
+
 /// Runs `run` in a child process so that its peak RSS and CPU are its own; returns its figures.
 figures isolated(const std::function<figures()>& run) {
     std::cout.flush();
@@ -66,7 +80,9 @@ figures isolated(const std::function<figures()>& run) {
         int status = 0;
         std::string line;
         try {
-            line = run().serialize() + "\n";
+            const figures f = run();
+            line = f.serialize() + "\n";
+            log_pid(f);
         } catch (const std::exception& e) {
             std::cerr << "minapp-bench: " << e.what() << "\n";
             status = 1;

@@ -95,9 +95,9 @@ BOOST_AUTO_TEST_CASE(bulk_updates_paced_by_the_shared_budget) {
     run_bounded(
         s.ioc,
         [&]() -> asio::awaitable<void> {
+            const auto start = std::chrono::steady_clock::now();
             const auto items = co_await score_updates(*s.client);
             BOOST_TEST_REQUIRE(items.size() == 300u);
-            const auto start = std::chrono::steady_clock::now();
             const auto report = (co_await minapp::update_users(
                                      *s.client, items, minapp::bulk_options().concurrency(16)))
                                     .value();
@@ -105,8 +105,8 @@ BOOST_AUTO_TEST_CASE(bulk_updates_paced_by_the_shared_budget) {
             BOOST_TEST(report.totals.succeeded == 300u);
             BOOST_TEST(puts_seen(s) == 300u);
             BOOST_TEST(s.client->rate_limiter()->stats().granted == 301u);
-            // 300 requests at 400/s with a burst of 20 take at least (300 - 20) / 400 s.
-            BOOST_TEST(std::chrono::duration<double>(elapsed).count() >= 0.69);
+            // The listing and 300 updates at 400/s with a burst of 20: (301 - 20) / 400 s at least.
+            BOOST_TEST(std::chrono::duration<double>(elapsed).count() >= 0.7);
             finish(s);
         }(),
         30s);
