@@ -3,6 +3,8 @@
 // argument, nothing sleeps or locks.
 #pragma once
 
+#include <minapp/detail/ticket_position.hpp>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -169,14 +171,7 @@ private:
         std::erase_if(tokens_, [now](const token& t) { return t.expires <= now; });
     }
 
-    std::optional<std::size_t> find(ticket id) const {
-        const auto it = std::lower_bound(tickets_.begin(), tickets_.end(), id,
-                                         [](const entry& e, ticket v) { return e.id < v; });
-        if (it == tickets_.end() || it->id != id) {
-            return std::nullopt;
-        }
-        return static_cast<std::size_t>(it - tickets_.begin());
-    }
+    std::optional<std::size_t> find(ticket id) const { return ticket_position(tickets_, id); }
 
     // The caller now at `p` was told a later instant than its token's when a removal moved it
     // up; the ones behind are woken in turn as the queue advances.

@@ -3,6 +3,7 @@
 // instant is an argument, so tests drive it with explicit time points.
 #pragma once
 
+#include <minapp/detail/ticket_position.hpp>
 #include <minapp/rate_limiter.hpp>
 
 #include <algorithm>
@@ -240,15 +241,7 @@ private:
         }
     }
 
-    std::optional<std::size_t> find(ticket id) const {
-        // Tickets are increasing along the queue.
-        const auto it = std::lower_bound(tickets_.begin(), tickets_.end(), id,
-                                         [](const entry& e, ticket v) { return e.id < v; });
-        if (it == tickets_.end() || it->id != id) {
-            return std::nullopt;
-        }
-        return static_cast<std::size_t>(it - tickets_.begin());
-    }
+    std::optional<std::size_t> find(ticket id) const { return ticket_position(tickets_, id); }
 
     // The caller now at position `p` sleeps past its slot when its predecessor's removal moved
     // it up; only that one needs waking, the ones behind it are woken in turn as the queue
