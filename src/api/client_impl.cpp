@@ -168,10 +168,10 @@ std::shared_ptr<const client_impl::header_block> client_impl::current_block() {
 }
 
 std::shared_ptr<const client_impl::header_block> client_impl::block_for(const issued_token& token) {
-    auto b = fetched_block_.load(std::memory_order_acquire);
+    auto b = fetched_block_.load();
     if (!b || b->generation != token.generation) {
         auto fresh = make_block(token.value, token.generation);
-        fetched_block_.store(fresh, std::memory_order_release);
+        fetched_block_.store(fresh);
         b = std::move(fresh);
     }
     return b;

@@ -3,6 +3,7 @@
 // request's fixed header block, typed replies, and the client's shutdown.
 #pragma once
 
+#include "../detail/shared_slot.hpp"
 #include "../http/pool_core.hpp"
 #include "reply_reader.hpp"
 #include "retry_budget.hpp"
@@ -144,7 +145,7 @@ private:
     std::mt19937_64 jitter_;
     std::shared_ptr<const header_block> block_;
     std::shared_ptr<token_cache> tokens_;
-    std::atomic<std::shared_ptr<const header_block>> fetched_block_;
+    shared_slot<const header_block> fetched_block_;
     std::atomic<bool> closing_{false};
 };
 

@@ -43,7 +43,7 @@ token_cache::token_cache(const asio::any_io_executor& ex, token_fetcher fetch,
     , now_(now) {}
 
 std::shared_ptr<const issued_token> token_cache::current() {
-    auto t = token_.load(std::memory_order_acquire);
+    auto t = token_.load();
     if (!t) {
         return nullptr;
     }
@@ -112,7 +112,7 @@ void token_cache::finish(flight& f, result<token_grant> r, clock::time_point sta
         t->wait_at = w.wait_at;
         t->expires_at = w.expires_at;
         std::shared_ptr<const issued_token> shared = std::move(t);
-        token_.store(shared, std::memory_order_release);
+        token_.store(shared);
         soft_retry_at_.store(0, std::memory_order_relaxed);
         f.outcome = std::move(shared);
     } else {
@@ -145,7 +145,7 @@ asio::awaitable<result<std::shared_ptr<const issued_token>>> token_cache::wait(t
         bool now = stop.stopped_ || shut_down_;
         if (!now) {
             const auto at = now_();
-            if (auto t = token_.load(std::memory_order_acquire); t && at < t->wait_at) {
+            if (auto t = token_.load(); t && at < t->wait_at) {
                 ready = std::move(t); // renewed while this call was on its way here
                 now = true;
             } else {
@@ -181,9 +181,9 @@ asio::awaitable<result<std::shared_ptr<const issued_token>>> token_cache::wait(t
 
 void token_cache::invalidate(std::uint64_t generation) {
     std::lock_guard lock(mutex_);
-    auto t = token_.load(std::memory_order_acquire);
+    auto t = token_.load();
     if (t && t->generation == generation) {
-        token_.store(nullptr, std::memory_order_release);
+        token_.store(nullptr);
         ++stats_.invalidations;
     }
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "../detail/rearm_hook.hpp"
+#include "../detail/shared_slot.hpp"
 #include "../http/pool_core.hpp"
 
 #include <minapp/result.hpp>
@@ -76,10 +77,11 @@ public:
     token_cache(const boost::asio::any_io_executor& ex, token_fetcher fetch, token_renewal renewal,
                 now_fn now = &std::chrono::steady_clock::now);
 
-    /// The token to send now: without suspending, locking or allocating while the token is
-    /// outside its windows. In the soft window it starts a background renewal (once) and still
-    /// returns the token; in the hard window, before the first fetch and after invalidate() it
-    /// returns null: the caller must wait().
+    /// The token to send now: without suspending or allocating, and with one uncontended lock
+    /// (the copy of the token's pointer), while the token is outside its windows. In the soft
+    /// window it starts a background renewal (once) and still returns the token; in the hard
+    /// window, before the first fetch and after invalidate() it returns null: the caller must
+    /// wait().
     std::shared_ptr<const issued_token> current();
 
     /// Waits for the fetch in flight (starting one if none runs) and returns its token or its
@@ -113,7 +115,7 @@ private:
     token_fetcher fetch_;
     token_renewal renewal_;
     now_fn now_;
-    std::atomic<std::shared_ptr<const issued_token>> token_;
+    shared_slot<const issued_token> token_;
 
     mutable std::mutex mutex_;
     std::shared_ptr<flight> flight_; // the fetch in flight, if any
