@@ -294,8 +294,12 @@ BOOST_AUTO_TEST_CASE(ten_thousand_plain_sets_under_faults_retry_resets_to_succes
             }
             BOOST_TEST(report.totals.done == items.size());
             BOOST_TEST(t[outcome_status::not_attempted] == 0u);
-            // Resets are retried: unknown only when the retry after a lost answer failed.
-            BOOST_TEST(t[outcome_status::unknown] < 30u);
+            // Resets are retried: unknown only when the retry after a lost answer failed. A reset
+            // either side of the handler is ambiguous to the client (4% of attempts) and a 500
+            // ends the retry (5%): about 20 of 10,000 expected, and the count depends on which
+            // request each fault lands on. 30 was a 2-sigma bound (the ASan pass of 2026-12-06
+            // hit it); 60 is beyond 8 sigma.
+            BOOST_TEST(t[outcome_status::unknown] < 60u);
             BOOST_TEST(t[outcome_status::succeeded] > 9000u);
             BOOST_TEST(t[outcome_status::failed] > 300u);
             BOOST_TEST_MESSAGE("set under faults: succeeded "
