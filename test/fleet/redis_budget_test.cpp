@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -63,13 +64,17 @@ struct load {
     std::size_t refused = 0;
     std::size_t running = 0;
     bool stop = false;
+    std::optional<minapp::test::async_event> finished; ///< set when the last caller ends
 
     void start(const asio::any_io_executor& ex, rate_limiter& limiter, int callers) {
+        finished.emplace(ex);
         for (int i = 0; i < callers; ++i) {
             ++running;
             asio::co_spawn(ex, caller(limiter), [this](std::exception_ptr e) {
                 BOOST_CHECK(!e);
-                --running;
+                if (--running == 0) {
+                    finished->set();
+                }
             });
         }
     }
@@ -106,8 +111,8 @@ asio::awaitable<void> wait_for(clock_type::duration d) {
 // Stops the callers, then lets each finish the acquire it is in: the fleet keeps supplying.
 asio::awaitable<void> drain(load& l) {
     l.stop = true;
-    while (l.running > 0) {
-        co_await wait_for(5ms);
+    if (l.running > 0) {
+        co_await l.finished->wait();
     }
 }
 
