@@ -110,8 +110,8 @@ member_result run_member(const target& t, std::int64_t id, const fleet_load& loa
     figures& f = out.f;
     latencies& lat = out.lat;
     asio::io_context ioc(1);
-    auto options = client_options_for(t, load.concurrency);
     std::shared_ptr<fleet::redis_budget> budget;
+    std::shared_ptr<minapp::rate_limiter> limiter;
     if (!redis_socket.empty()) {
         const minapp::rate_limit limit{load.rate, 1};
         auto budget_options = fleet::redis_budget_options()
@@ -120,12 +120,16 @@ member_result run_member(const target& t, std::int64_t id, const fleet_load& loa
                                   .limit(limit)
                                   .expected_replicas(static_cast<unsigned>(load.processes));
         budget = fleet::redis_budget::create(ioc.get_executor(), std::move(budget_options));
-        options.shared_rate_limiter(std::make_shared<minapp::rate_limiter>(limit, budget));
+        limiter = std::make_shared<minapp::rate_limiter>(limit, budget);
     } else {
-        options.rate_limit(minapp::rate_limit{load.rate / static_cast<double>(load.processes), 1});
+        limiter = std::make_shared<minapp::rate_limiter>(
+            minapp::rate_limit{load.rate / static_cast<double>(load.processes), 1});
     }
     std::optional<minapp::client> c;
-    c.emplace(ioc.get_executor(), std::move(options));
+    if (!load.limiter_only) {
+        c.emplace(ioc.get_executor(),
+                  client_options_for(t, load.concurrency).shared_rate_limiter(limiter));
+    }
 
     std::exception_ptr failure;
     std::size_t running = load.concurrency + 1;
@@ -134,12 +138,15 @@ member_result run_member(const target& t, std::int64_t id, const fleet_load& loa
             failure = e;
         }
         if (--running == 0) {
-            const auto s = c->pool_stats();
-            f.connections = s.connections_opened;
-            f.handshakes = s.tls_handshakes - s.tls_resumptions;
-            // Every call has ended: the client goes, its limiter with it, which ends the
+            if (c) {
+                const auto s = c->pool_stats();
+                f.connections = s.connections_opened;
+                f.handshakes = s.tls_handshakes - s.tls_resumptions;
+            }
+            // Every call has ended: the client goes, the limiter with it, which ends the
             // budget's loop; the io_context then runs out of work.
             c.reset();
+            limiter.reset();
         }
     };
     // A call is counted in the timed phase when it completes there; a worker starts no call
@@ -147,9 +154,14 @@ member_result run_member(const target& t, std::int64_t id, const fleet_load& loa
     auto worker = [&]() -> asio::awaitable<void> {
         while (clock_type::now() < end) {
             const auto began = clock_type::now();
-            const auto user = co_await c->get_user(id);
+            if (c) {
+                const auto user = co_await c->get_user(id);
+                f.errors += user ? 0 : 1;
+            } else {
+                const auto ec = co_await limiter->acquire();
+                f.errors += ec ? 1 : 0;
+            }
             const auto now = clock_type::now();
-            f.errors += user ? 0 : 1;
             if (now >= start && now < end) {
                 lat.add(now - began);
             }
@@ -215,7 +227,8 @@ figures fleet_run(const target& t, std::int64_t id, const fleet_load& load,
                   const fleet_redis* redis, int server_pid) {
     static int runs = 0;
     figures total;
-    total.scenario = "fleet@" + std::to_string(std::llround(load.rate));
+    total.scenario =
+        (load.limiter_only ? "fleet-limiter@" : "fleet@") + std::to_string(std::llround(load.rate));
     total.impl = redis != nullptr ? "redis" : "local";
     total.processes = load.processes;
     total.concurrency = load.processes * load.concurrency;

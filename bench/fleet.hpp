@@ -42,14 +42,19 @@ struct fleet_load {
     std::size_t concurrency = 1; ///< workers (and at most as many connections) per process
     double warmup_seconds = 0;   ///< load before the timed phase (connections, rate estimates)
     double seconds = 0;          ///< the timed phase
+    /// The limiter alone: each worker calls `acquire()` in a loop and sends nothing, so the
+    /// figures are the limiter's own cost, free of the HTTP path's noise.
+    bool limiter_only = false;
 };
 
 /// Forks `load.processes` processes, each running one minapp::client whose `load.concurrency`
-/// workers call get_user(id) in a loop: for `warmup_seconds`, then for the timed phase of
-/// `seconds`, which starts and ends at the same instants (steady_clock) in every process. With
-/// `redis`, every client's limiter draws on one redis_budget (rate `load.rate`, burst 1, a key of
-/// this run's own, fallback `local`, expected_replicas = processes): impl "redis". Without, each
-/// client has a local limit of rate / processes (burst 1): impl "local".
+/// workers call get_user(id) in a loop (with `limiter_only`, no client: the workers call the
+/// limiter's `acquire()`, and a request is an acquisition; scenario "fleet-limiter@RATE"): for
+/// `warmup_seconds`, then for the timed phase of `seconds`, which starts and ends at the same
+/// instants (steady_clock) in every process. With `redis`, every client's limiter draws on one
+/// redis_budget (rate `load.rate`, burst 1, a key of this run's own, fallback `local`,
+/// expected_replicas = processes): impl "redis". Without, each client has a local limit of rate /
+/// processes (burst 1): impl "local".
 ///
 /// Requests are those completed in the timed phase; the CPU, allocations and Redis round trips
 /// are those of the timed phase. The figures are sums over the processes (latencies merged, the

@@ -221,6 +221,24 @@ std::string fleet_summary(double target, const figures& r, const figures& l) {
       << "%, clients " << busy(r.cpu_us, r.seconds) * 100 << "% of a CPU\n";
     return o.str();
 }
+
+/// One summary line for the limiter alone at one rate: what the budget adds per acquisition.
+std::string fleet_limiter_summary(double target, const figures& r, const figures& l) {
+    std::ostringstream o;
+    o << std::fixed << "fleet limiter alone at " << std::llround(target) << "/s (" << r.processes
+      << " processes x " << r.concurrency / std::max<std::size_t>(1, r.processes)
+      << " callers of acquire(), nothing sent): redis budget " << std::setprecision(1)
+      << r.per_second() << "/s, local limits " << l.per_second() << "/s; cpu/acquisition redis "
+      << std::setprecision(2) << r.cpu_per_request_us() << " us, local " << l.cpu_per_request_us()
+      << " us, added " << std::showpos << r.cpu_per_request_us() - l.cpu_per_request_us()
+      << std::noshowpos << " us (" << ratio(r.cpu_per_request_us(), l.cpu_per_request_us())
+      << "); allocations/acquisition redis " << r.allocations_per_request() << ", local "
+      << l.allocations_per_request() << "; wake-ups/acquisition redis "
+      << static_cast<double>(r.wakeups) / static_cast<double>(r.requests) << ", local "
+      << static_cast<double>(l.wakeups) / static_cast<double>(l.requests) << "; "
+      << std::setprecision(1) << r.round_trips_per_1000() << " Redis round trips per 1000\n";
+    return o.str();
+}
 #endif
 
 std::vector<std::string> split(const std::string& list) {
@@ -256,7 +274,8 @@ int main(int argc, char** argv) {
             }
         } else {
             std::cerr << "usage: minapp-bench [--quick] [--emulator PATH] [--only "
-                         "get,token,put,page,list-all,update-many,reconnect,fleet,soak] [--no-wrk] "
+                         "get,token,put,page,list-all,update-many,reconnect,fleet,fleet-limiter,"
+                         "soak] [--no-wrk] "
                          "[--requests N]\n";
             return 2;
         }
@@ -306,10 +325,12 @@ int main(int argc, char** argv) {
     };
     std::ostringstream summary;
 #ifdef MINAPP_BENCH_FLEET
-    const bool fleet = wanted("fleet");
+    // `fleet-limiter` alone: the limiter's own cost (part of `fleet`).
+    const bool fleet_limiter = wanted("fleet-limiter") || only.count("fleet") != 0;
+    const bool fleet = wanted("fleet") || fleet_limiter;
 #else
     const bool fleet = false;
-    if (only.count("fleet") != 0) {
+    if (only.count("fleet") != 0 || only.count("fleet-limiter") != 0) {
         std::cerr << "minapp-bench: the fleet scenario is not built (MINAPP_BUILD_FLEET)\n";
         failed = true;
     } else if (only.empty()) {
@@ -430,6 +451,9 @@ int main(int argc, char** argv) {
                 // then the same load on one budget in one redis-server.
                 fleet_redis redis;
                 for (const double rate : {5000.0, 200.0}) {
+                    if (!wanted("fleet")) {
+                        break;
+                    }
                     fleet_load load;
                     load.rate = rate;
                     load.processes = z.fleet_processes;
@@ -448,6 +472,24 @@ int main(int argc, char** argv) {
                         [&] { return fleet_run(t, ids.front(), load, &redis, server.pid()); },
                         false);
                     summary << fleet_summary(rate, shared, local);
+                }
+                // The limiter alone, without the HTTP path whose CPU varies from run to run by
+                // more than the budget costs: what the budget adds per acquisition.
+                if (fleet_limiter) {
+                    fleet_load alone;
+                    alone.rate = 5000;
+                    alone.processes = z.fleet_processes;
+                    alone.concurrency = 16;
+                    alone.warmup_seconds = z.fleet_warmup;
+                    alone.seconds = z.fleet_seconds;
+                    alone.limiter_only = true;
+                    const auto local = record(
+                        [&] { return fleet_run(t, ids.front(), alone, nullptr, server.pid()); },
+                        false);
+                    const auto shared = record(
+                        [&] { return fleet_run(t, ids.front(), alone, &redis, server.pid()); },
+                        false);
+                    summary << fleet_limiter_summary(alone.rate, shared, local);
                 }
             }
 #endif
