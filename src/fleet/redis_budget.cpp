@@ -33,8 +33,16 @@ using std::chrono::milliseconds;
 
 namespace {
 
-// A batch aims at this many tokens per Redis request; fewer when demand is low.
-constexpr double target_batch = 8;
+// A process asks Redis again after `large_batch` tokens' worth of its own rate, or after
+// `batch_pacing` when that comes first, but never before `small_batch` tokens' worth: each request
+// costs the process a wake-up or two (its pacing timer, the reply), which outweigh everything else
+// the budget does, so at a few thousand calls per second a batch must be large (64 keeps the cost
+// under 2 µs per call); the time bound keeps a process whose share grows (it gains about its
+// waiting calls' worth per request) from adapting slowly; at low rates 8 tokens keep the requests
+// at about one per 8 calls.
+constexpr double small_batch = 8;
+constexpr double large_batch = 64;
+constexpr clock::duration batch_pacing = milliseconds(50);
 // Bounds of the pause between two requests of one process.
 constexpr clock::duration min_gap = milliseconds(2);
 constexpr clock::duration max_gap = milliseconds(200);
@@ -142,20 +150,31 @@ struct redis_budget::impl : std::enable_shared_from_this<impl> {
         last_grant = now;
     }
 
-    // How long to leave between two requests: about target_batch tokens' worth of this
-    // process's rate, so that the number of requests per call falls as the load rises.
+    // How long to leave between two requests (see large_batch), so that the number of
+    // requests per call falls as the load rises.
     clock::duration gap() const {
-        const auto g = std::chrono::duration_cast<clock::duration>(
-            std::chrono::duration<double>(target_batch / rate()));
+        const auto worth = [this](double tokens) {
+            return std::chrono::duration_cast<clock::duration>(
+                std::chrono::duration<double>(tokens / rate()));
+        };
+        const auto g = std::max(worth(small_batch), std::min(worth(large_batch), batch_pacing));
         return std::clamp(g, min_gap, max_gap);
     }
 
+    // Token k of a batch conforms at first + k * interval, the fleet's spacing: a process that
+    // spent its batch at that pace would run in bursts, one wake-up per call at the fleet's rate,
+    // then silence until its next request. Instead the batch is spread over the time until that
+    // request (`span`, never closer than `interval`): the calls go at the process's own pace, as
+    // with a local limit. A token is spent at most `span` after its reserved instant, never
+    // before it. `interval` zero (the open fallback) means no spacing at all.
     void supply(std::int64_t granted, clock::time_point first, clock::duration interval,
-                clock::duration lookahead) {
+                clock::duration span, clock::duration lookahead) {
+        const auto spacing = interval > clock::duration::zero() ? std::max(interval, span / granted)
+                                                                : clock::duration::zero();
         std::vector<clock::time_point> at;
         at.reserve(static_cast<std::size_t>(granted));
         for (std::int64_t k = 0; k < granted; ++k) {
-            at.push_back(first + k * interval);
+            at.push_back(first + k * spacing);
         }
         const auto lease = std::min<clock::duration>(
             options.max_lease(),
@@ -257,8 +276,9 @@ struct redis_budget::impl : std::enable_shared_from_this<impl> {
         // Redis's "now" is taken as the moment the answer arrived: tokens are never early.
         if (r->granted > 0) {
             count_grant(r->granted, now);
-            supply(r->granted, now + r->first, gcra.interval(), lookahead);
-            next_take = now + gap();
+            const auto g = gap();
+            supply(r->granted, now + r->first, gcra.interval(), g, lookahead);
+            next_take = now + g;
         } else if (r->cooldown.count() > 0) {
             // Another process saw a 429: stop spending until the cooldown ends.
             sink.drop_tokens();
@@ -278,9 +298,10 @@ struct redis_budget::impl : std::enable_shared_from_this<impl> {
                                      us_since_epoch(now));
             if (o.granted > 0) {
                 count_grant(o.granted, now);
-                supply(o.granted, now + microseconds(o.first), microseconds(local_interval),
+                const auto g = gap();
+                supply(o.granted, now + microseconds(o.first), microseconds(local_interval), g,
                        lookahead);
-                next_take = now + gap();
+                next_take = now + g;
             } else {
                 next_take = now + std::max(gap(), std::chrono::duration_cast<clock::duration>(
                                                       microseconds(o.wait - us(lookahead))));
@@ -290,7 +311,8 @@ struct redis_budget::impl : std::enable_shared_from_this<impl> {
             break;
         }
         case fallback_policy::open: {
-            supply(static_cast<std::int64_t>(need), now, clock::duration::zero(), lookahead);
+            supply(static_cast<std::int64_t>(need), now, clock::duration::zero(),
+                   clock::duration::zero(), lookahead);
             std::lock_guard lock(mutex);
             counters.fallback_tokens += need;
             break;

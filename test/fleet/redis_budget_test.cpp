@@ -18,6 +18,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -159,6 +160,47 @@ BOOST_AUTO_TEST_CASE(two_processes_share_one_rate_with_few_round_trips) {
             const auto trips = sa.round_trips + sb.round_trips;
             BOOST_TEST_MESSAGE("round trips " << trips << " for " << admitted << " requests");
             BOOST_TEST(trips * 5 <= admitted);
+        }(),
+        20s);
+}
+
+// Redis grants a batch at the fleet's spacing; a process spends it at its own pace, spread over
+// the time until its next request, as a local limit of its share would. Clustered at the fleet's
+// spacing, the median gap between two calls of one process would be one fleet interval.
+BOOST_AUTO_TEST_CASE(a_process_spends_its_batch_at_its_own_pace) {
+    redis_server server;
+    asio::io_context ioc;
+    const rate_limit limit{800, 1}; // 1.25 ms apart; a quarter share is 5 ms apart
+    run_bounded(
+        ioc,
+        [&]() -> asio::awaitable<void> {
+            const auto ex = co_await asio::this_coro::executor;
+            std::vector<std::unique_ptr<member>> fleet;
+            std::vector<load> loads(4);
+            for (std::size_t i = 0; i < loads.size(); ++i) {
+                fleet.push_back(
+                    std::make_unique<member>(ex, options_for(server, limit).expected_replicas(4)));
+                loads[i].start(ex, *fleet[i]->limiter, 8);
+            }
+            co_await wait_for(1500ms);
+            for (auto& l : loads) {
+                co_await drain(l);
+            }
+            for (std::size_t i = 0; i < loads.size(); ++i) {
+                auto at = loads[i].admitted;
+                BOOST_TEST_REQUIRE(at.size() >= 100u);
+                std::sort(at.begin(), at.end());
+                std::vector<clock_type::duration> gaps;
+                for (std::size_t k = 1; k < at.size(); ++k) {
+                    gaps.push_back(at[k] - at[k - 1]);
+                }
+                std::nth_element(gaps.begin(), gaps.begin() + gaps.size() / 2, gaps.end());
+                const auto median = gaps[gaps.size() / 2];
+                const double median_ms = std::chrono::duration<double>(median).count() * 1000;
+                BOOST_TEST_CONTEXT("process " << i << ", median gap " << median_ms << " ms") {
+                    BOOST_TEST((median >= 2500us));
+                }
+            }
         }(),
         20s);
 }
