@@ -36,7 +36,8 @@ namespace {
 // coroutine's cancellation.
 constexpr auto tuple_deferred = asio::as_tuple(asio::deferred);
 
-std::variant<tcp_socket, tls_stream> make_stream(const executor_type& ex, asio::ssl::context* tls) {
+std::variant<tcp_socket, tls_stream> make_stream(const asio::any_io_executor& ex,
+                                                 asio::ssl::context* tls) {
     if (tls != nullptr) {
         return std::variant<tcp_socket, tls_stream>(std::in_place_index<1>, ex, *tls);
     }
@@ -71,7 +72,8 @@ error_code abort_error(abort_reason why) {
 } // namespace
 
 connection::connection(const executor_type& strand, asio::ssl::context* tls)
-    : stream_(make_stream(strand, tls)) {}
+    : strand_(strand)
+    , stream_(make_stream(strand.get_inner_executor(), tls)) {}
 
 tcp_socket& connection::socket() noexcept {
     if (auto* tls = std::get_if<tls_stream>(&stream_)) {
@@ -111,7 +113,7 @@ asio::awaitable<exchange_outcome> connection::connect(const origin& target,
                                                       exchange_info& info) {
     // The deadline is a timer on this strand, where the whole connect runs: its handler cancels
     // whatever is pending. It holds the connection, so a late (cancelled) run is harmless.
-    asio::steady_timer watchdog(socket().get_executor(), deadline);
+    asio::steady_timer watchdog(strand_, deadline);
     watchdog.async_wait([self = shared_from_this()](error_code ec) {
         if (!ec) {
             self->cancel_connect();
@@ -125,7 +127,7 @@ asio::awaitable<exchange_outcome> connection::connect(const origin& target,
         return failed(connect_timed_out_ ? error_code(beast::error::timeout) : ec, where, info);
     };
 
-    resolver_.emplace(socket().get_executor());
+    resolver_.emplace(strand_);
     auto [resolve_ec, endpoints] =
         co_await resolver_->async_resolve(target.host, std::to_string(target.port), tuple_deferred);
     resolver_.reset();

@@ -119,6 +119,11 @@ private:
     exchange_outcome failed(const boost::system::error_code& cause, stage where,
                             exchange_info& info, bool response_started = false);
 
+    // The connect runs on the strand (its deadline timer and resolver too). The socket is on
+    // the executor beneath it: it never needs the strand (one exchange at a time, the connect on
+    // the strand, every handler has an executor of its own), and a socket on a strand of
+    // any_io_executor costs a heap-allocated executor copy for every operation's work guard.
+    executor_type strand_;
     std::variant<tcp_socket, tls_stream> stream_;
     std::optional<boost::asio::ip::tcp::resolver> resolver_; // while connecting
     boost::beast::flat_buffer buffer_;
