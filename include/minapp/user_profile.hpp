@@ -30,7 +30,12 @@ struct user_profile {
     std::int64_t created_at = 0; ///< Unix seconds.
     std::int64_t updated_at = 0; ///< Unix seconds.
     std::int64_t created_by = 0;
-    boost::json::object custom_fields; ///< Every other key, as the server sent it.
+    /// Every other key, as the server sent it. In a parsed profile the object's storage is one
+    /// arena holding what was parsed (one allocation per user instead of one per key), shared by
+    /// copies and freed with the last of them; edits allocate and free normally. To keep one
+    /// field beyond the profile without keeping its arena, copy it into storage of your own:
+    /// `boost::json::value v(p.custom_fields.at("k"), boost::json::storage_ptr())`.
+    boost::json::object custom_fields;
 
     friend bool operator==(const user_profile&, const user_profile&) = default;
 };

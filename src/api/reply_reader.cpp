@@ -1,11 +1,15 @@
 #include "reply_reader.hpp"
 
+#include "custom_fields_arena.hpp"
+
 #include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value_stack.hpp>
 
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -340,8 +344,12 @@ public:
         }
         f.pending = resolve(f.where, k);
         if (f.pending == key::custom) {
+            if (user_.custom++ == 0) {
+                // The user's first custom field: the fields are built in an arena of their own.
+                arena_ = json::make_shared_resource<custom_fields_arena>(&building_);
+                values_.reset(arena_);
+            }
             values_.push_key(json::string_view(k.data(), k.size()));
-            ++user_.custom;
         }
         key_.clear();
         return true;
@@ -645,6 +653,8 @@ private:
     void start_user(user_profile& u) {
         user_ = user_draft{};
         user_.user = &u;
+        arena_ = {};
+        building_ = nullptr;
         values_.reset();
     }
 
@@ -682,7 +692,16 @@ private:
     void finish_user() {
         user_profile& u = *user_.user;
         values_.push_object(user_.custom);
-        u.custom_fields = std::move(values_.release().get_object());
+        json::object fields(std::move(values_.release().get_object()));
+        // Constructed in place, not assigned: a move assignment between different storages
+        // copies, and the fields must keep the arena they were built in.
+        std::destroy_at(&u.custom_fields);
+        std::construct_at(&u.custom_fields, std::move(fields));
+        if (building_ != nullptr) {
+            building_->seal();
+            building_ = nullptr;
+            arena_ = {};
+        }
         if (!user_.id) {
             if (shape_ == reply_shape::user) {
                 single_problem_ = "user has no integer id";
@@ -1066,6 +1085,8 @@ private:
     entry_draft entry_;
     unsigned char stack_buffer_[4096];
     json::value_stack values_;
+    json::storage_ptr arena_;                 // owns the current user's arena, until it ends
+    custom_fields_arena* building_ = nullptr; // that arena, to seal it
 };
 
 } // namespace
