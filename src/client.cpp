@@ -33,8 +33,11 @@ std::optional<failure> check_id(std::int64_t id) {
     return std::nullopt;
 }
 
-std::string item_path(const char* collection, std::int64_t id) {
-    return collection + std::to_string(id) + "/";
+boost::static_string<detail::max_call_path> item_path(const char* collection, std::int64_t id) {
+    boost::static_string<detail::max_call_path> path(collection);
+    path += boost::static_strings::to_static_string(id);
+    path += '/';
+    return path;
 }
 
 // The awaitable of a call refused before anything is sent.

@@ -50,7 +50,8 @@ struct call_head {
 void write_call_head(const void* context, std::string& out) {
     const auto& head = *static_cast<const call_head*>(context);
     const call_spec& spec = *head.spec;
-    http::detail::append_request_line(out, spec.method, spec.path, spec.query);
+    http::detail::append_request_line(
+        out, spec.method, std::string_view(spec.path.data(), spec.path.size()), spec.query);
     out.append(*head.block);
     if (!spec.body.empty() || spec.method == http::method::put) {
         out.append("Content-Type: application/json\r\n");
@@ -80,7 +81,7 @@ failure invalid_argument(std::string detail, const call_spec* spec) {
     f.diagnostics.detail = std::move(detail);
     if (spec != nullptr) {
         f.diagnostics.method = method_name(spec->method);
-        f.diagnostics.path = spec->path;
+        f.diagnostics.path.assign(spec->path.data(), spec->path.size());
     }
     return f;
 }
@@ -214,14 +215,19 @@ template <class T>
 asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, call_spec spec) {
     failure f;
     f.diagnostics.method = method_name(spec.method);
-    f.diagnostics.path = spec.path;
+    // The path is copied into a failure only when the call fails: a success allocates nothing
+    // for it.
+    const auto failed = [&spec](failure& x) {
+        x.diagnostics.path.assign(spec.path.data(), spec.path.size());
+        return std::move(x);
+    };
     const std::size_t url_length =
         self->origin_length_ + spec.path.size() + (spec.query.empty() ? 0 : spec.query.size() + 1);
     if (url_length > max_url_length) {
         f.code = error::url_too_long;
         f.diagnostics.detail =
             "URL of " + std::to_string(url_length) + " characters; the API accepts at most 16386";
-        co_return f;
+        co_return failed(f);
     }
     auto& pool = *self->core_;
     // Checked before the first suspension, and before every later one: co_await throws for a
@@ -230,7 +236,7 @@ asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, 
     if (cancelled(cancel_state)) {
         f.code = error::cancelled;
         f.diagnostics.detail = "cancelled before the call started";
-        co_return f;
+        co_return failed(f);
     }
     // The caller's terminal or partial cancellation, from any thread, ends whatever the call
     // waits on, through the pool (under its lock): the ticket keeps its handler on the caller's
@@ -240,7 +246,7 @@ asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, 
     if (!pool.enter(ticket)) {
         f.code = error::pool_shut_down;
         f.diagnostics.detail = "the client was shut down";
-        co_return f;
+        co_return failed(f);
     }
     struct registration {
         http::detail::pool_core& pool;
@@ -321,7 +327,7 @@ asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, 
                 failure& bad = fsm.failure_info();
                 bad.code = error::invalid_request;
                 bad.diagnostics.detail = block->problem;
-                co_return bad;
+                co_return failed(bad);
             }
             if (cancelled(cancel_state)) {
                 action = fsm.on_acquired(stop_reason());
@@ -375,7 +381,7 @@ asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, 
                 bad.diagnostics.applied = write ? write_applied::yes : write_applied::no;
                 bad.diagnostics.detail =
                     typed ? typed->error().message : "reply is not valid JSON: no body";
-                co_return bad;
+                co_return failed(bad);
             }
             break;
         }
@@ -393,7 +399,7 @@ asio::awaitable<result<T>> client_impl::call(std::shared_ptr<client_impl> self, 
             break;
         }
         case call_fsm::action::done:
-            co_return fsm.failure_info();
+            co_return failed(fsm.failure_info());
         }
     }
 }

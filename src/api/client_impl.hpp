@@ -20,6 +20,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/static_string/static_string.hpp>
 
 #include <atomic>
 #include <memory>
@@ -34,10 +35,15 @@ class client;
 
 namespace minapp::detail {
 
+/// The longest path a call names: a collection route and a 64-bit id.
+inline constexpr std::size_t max_call_path = 64;
+
 /// One logical API call.
 struct call_spec {
     http::method method = http::method::get;
-    std::string path;  ///< e.g. "/oserve/v2.2/miniapp/user_profile/42/"
+    /// e.g. "/oserve/v2.2/miniapp/user_profile/42/"; held in place, since a failure's
+    /// diagnostics are the only other place that needs it.
+    boost::static_string<max_call_path> path;
     std::string query; ///< encoded, without '?'
     std::string body;
     bool idempotent = true;
