@@ -194,49 +194,49 @@ std::shared_ptr<connection> pool_core::pop_usable_idle() {
     return nullptr;
 }
 
-asio::awaitable<pool_core::checkout_result>
-pool_core::checkout(call_ticket& ticket, clock::time_point deadline, bool fresh_only) {
-    std::optional<asio::steady_timer> timer;
-    {
-        std::unique_lock lock(mutex_);
-        if (ticket.shut_down || shut_down_) {
-            co_return checkout_result{error::pool_shut_down, nullptr};
-        }
-        if (ticket.cancelled) {
-            co_return checkout_result{error::cancelled, nullptr};
-        }
-        if (!fresh_only) {
-            if (auto conn = pop_usable_idle()) {
-                co_return checkout_result{{}, std::move(conn)};
-            }
-        }
-        if (open_ < options_.max_connections()) {
-            ++open_;
-            bump(counters_.in_use);
-            co_return checkout_result{};
-        }
-        if (fresh_only && !idle_.empty()) {
-            // Trade an idle connection for the slot it holds.
-            auto conn = std::move(idle_.front());
-            idle_.erase(idle_.begin());
-            bump(counters_.idle, -1);
-            conn->close(true);
-            bump(counters_.closed);
-            bump(counters_.in_use);
-            co_return checkout_result{};
-        }
-        bump(counters_.waits);
+std::optional<pool_core::checkout_result> pool_core::checkout_now(call_ticket& ticket,
+                                                                  bool fresh_only) {
+    std::lock_guard lock(mutex_);
+    if (ticket.shut_down || shut_down_) {
+        return checkout_result{error::pool_shut_down, nullptr};
     }
+    if (ticket.cancelled) {
+        return checkout_result{error::cancelled, nullptr};
+    }
+    if (!fresh_only) {
+        if (auto conn = pop_usable_idle()) {
+            return checkout_result{{}, std::move(conn)};
+        }
+    }
+    if (open_ < options_.max_connections()) {
+        ++open_;
+        bump(counters_.in_use);
+        return checkout_result{};
+    }
+    if (fresh_only && !idle_.empty()) {
+        // Trade an idle connection for the slot it holds.
+        auto conn = std::move(idle_.front());
+        idle_.erase(idle_.begin());
+        bump(counters_.idle, -1);
+        conn->close(true);
+        bump(counters_.closed);
+        bump(counters_.in_use);
+        return checkout_result{};
+    }
+    bump(counters_.waits);
+    return std::nullopt;
+}
 
-    // The slow path: queue for a connection or a slot. The timer is the condition variable:
-    // release() and stop_ticket() cancel it under the lock, and it is armed under the lock, so
-    // no wake-up is lost whichever comes first.
-    timer.emplace(co_await asio::this_coro::executor);
+asio::awaitable<pool_core::checkout_result>
+pool_core::checkout_wait(call_ticket& ticket, clock::time_point deadline, bool fresh_only) {
+    // The timer is the condition variable: release() and stop_ticket() cancel it under the
+    // lock, and it is armed under the lock, so no wake-up is lost whichever comes first.
+    asio::steady_timer timer(co_await asio::this_coro::executor);
     ticket.arm();
     const auto initiate = [this, &ticket, &timer, deadline, fresh_only](auto handler) {
         std::lock_guard lock(mutex_);
         ticket.where = call_ticket::phase::pool_wait;
-        ticket.timer = &*timer;
+        ticket.timer = &timer;
         ticket.granted = false;
         bool now = ticket.cancelled || ticket.shut_down || shut_down_;
         if (!now) {
@@ -252,8 +252,8 @@ pool_core::checkout(call_ticket& ticket, clock::time_point deadline, bool fresh_
                 waiters_.push_back(&ticket);
             }
         }
-        timer->expires_at(now ? clock::time_point::min() : deadline);
-        timer->async_wait(std::move(handler));
+        timer.expires_at(now ? clock::time_point::min() : deadline);
+        timer.async_wait(std::move(handler));
     };
     auto token = minapp::detail::internal_op();
     auto [ec] = co_await asio::async_initiate<decltype(token), void(error_code)>(initiate, token);
@@ -399,11 +399,15 @@ pool_core::attempt(call_ticket& ticket, serialiser request,
         out.info = exchange_info{};
         out.info.attempts = attempt;
         out.info.earlier_attempt_unanswered = unanswered;
-        auto checked_out = co_await checkout(ticket, deadline, attempt > 1);
-        if (checked_out.ec) {
-            co_return fail(checked_out.ec);
+        // Taking an idle connection is a plain call: only a call that must queue suspends.
+        auto checked_out = checkout_now(ticket, attempt > 1);
+        if (!checked_out) {
+            checked_out = co_await checkout_wait(ticket, deadline, attempt > 1);
         }
-        std::shared_ptr<connection> conn = std::move(checked_out.conn);
+        if (checked_out->ec) {
+            co_return fail(checked_out->ec);
+        }
+        std::shared_ptr<connection> conn = std::move(checked_out->conn);
         const bool reused = conn != nullptr;
         if (!conn) {
             const auto opened = co_await open(ticket, conn, deadline, out.info);

@@ -155,8 +155,11 @@ private:
     using ticket_list =
         boost::intrusive::list<call_ticket, boost::intrusive::constant_time_size<false>>;
 
-    boost::asio::awaitable<checkout_result> checkout(call_ticket& ticket,
-                                                     clock::time_point deadline, bool fresh_only);
+    // A connection, a slot, or an error at once; nothing when the call must queue.
+    std::optional<checkout_result> checkout_now(call_ticket& ticket, bool fresh_only);
+    // The slow path: queued until a connection or a slot is released, or the deadline.
+    boost::asio::awaitable<checkout_result>
+    checkout_wait(call_ticket& ticket, clock::time_point deadline, bool fresh_only);
     boost::asio::awaitable<boost::system::error_code> open(call_ticket& ticket,
                                                            std::shared_ptr<connection>& conn,
                                                            clock::time_point deadline,
