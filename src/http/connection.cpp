@@ -176,9 +176,21 @@ asio::awaitable<exchange_outcome>
 connection::exchange_on(Stream& stream, asio::const_buffer request, reply_parser& parser,
                         const response_limits& limits, exchange_info& info,
                         minapp::detail::rearm_hook rearm) {
+    // Neither the write nor the read costs a coroutine frame, and both take the memory of their
+    // operations from the connection.
+    const exchange_allocator<void> memory(op_memory_);
+    auto write = minapp::detail::internal_operation_of<void(error_code, std::size_t)>(
+        [&stream, request](auto handler) {
+            asio::async_write(stream, request, std::move(handler));
+        },
+        memory);
+    auto read = minapp::detail::internal_operation_of<void(error_code, std::size_t)>(
+        [this, &stream, &parser](auto handler) {
+            bhttp::async_read(stream, buffer_, parser, std::move(handler));
+        },
+        memory);
     rearm();
-    auto [write_ec, written] =
-        co_await asio::async_write(stream, request, minapp::detail::internal_op());
+    auto [write_ec, written] = co_await std::move(write);
     info.request_sent = true;
     if (write_ec || aborted() != abort_reason::none) {
         co_return failed(write_ec ? write_ec : asio::error::shut_down, stage::write, info);
@@ -186,8 +198,7 @@ connection::exchange_on(Stream& stream, asio::const_buffer request, reply_parser
     rearm();
     parser.body_limit(limits.body_limit);
     parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
-    auto [read_ec, read] =
-        co_await bhttp::async_read(stream, buffer_, parser, minapp::detail::internal_op());
+    auto [read_ec, got] = co_await std::move(read);
     if (read_ec) {
         co_return failed(read_ec, stage::read, info, parser.got_some() || buffer_.size() != 0);
     }
@@ -258,6 +269,11 @@ tls_session connection::session() {
         SSL_SESSION_free(s);
     }
     return nullptr;
+}
+
+reply_parser& connection::start_reply(minapp::detail::reply_reader* typed,
+                                      std::vector<field>* headers) {
+    return parser_.emplace(typed, headers);
 }
 
 minapp::detail::reply_reader& connection::reader(minapp::detail::reply_shape shape) {

@@ -3,7 +3,9 @@
 
 #include "../api/reply_reader.hpp"
 #include "../detail/rearm_hook.hpp"
+#include "exchange_memory.hpp"
 #include "pool_decisions.hpp"
+#include "reply_parser.hpp"
 
 #include <minapp/http/message.hpp>
 #include <minapp/http/origin.hpp>
@@ -25,10 +27,9 @@
 #include <optional>
 #include <span>
 #include <variant>
+#include <vector>
 
 namespace minapp::http::detail {
-
-class reply_parser;
 
 using clock = std::chrono::steady_clock;
 using executor_type = boost::asio::strand<boost::asio::any_io_executor>;
@@ -103,6 +104,10 @@ public:
     minapp::detail::reply_reader& reader(minapp::detail::reply_shape shape);
     minapp::detail::reply_reader& reader() noexcept { return *reader_; }
 
+    /// A new parser for this connection's next response (see reply_parser), valid until the
+    /// next call.
+    reply_parser& start_reply(minapp::detail::reply_reader* typed, std::vector<field>* headers);
+
     /// Scratch space for serialising a request on this connection (its capacity is kept).
     std::string& scratch() noexcept { return scratch_; }
 
@@ -127,7 +132,9 @@ private:
     std::variant<tcp_socket, tls_stream> stream_;
     std::optional<boost::asio::ip::tcp::resolver> resolver_; // while connecting
     boost::beast::flat_buffer buffer_;
+    exchange_memory op_memory_; // the exchange's reads and writes
     std::optional<minapp::detail::reply_reader> reader_;
+    std::optional<reply_parser> parser_; // Beast's parsers are not reusable: one per response
     std::string scratch_;
     std::size_t requests_served_ = 0;
     clock::time_point created_ = clock::now();

@@ -435,7 +435,9 @@ pool_core::attempt(call_ticket& ticket, serialiser request,
         if (headers != nullptr) {
             headers->clear();
         }
-        reply_parser parser(typed, headers);
+        // The parser lives in the connection: this coroutine's frame stays small enough for
+        // Asio's per-thread frame cache (at most 1020 bytes), which then serves every attempt.
+        reply_parser& parser = conn->start_reply(typed, headers);
         bool stopped = false;
         bool by_shutdown = false;
         {
