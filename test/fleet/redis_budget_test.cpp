@@ -117,6 +117,31 @@ asio::awaitable<void> drain(load& l) {
     }
 }
 
+// `processes` members sharing `limit` in `server`, each under a load of `callers` coroutines.
+struct fleet_under_load {
+    fleet_under_load(const asio::any_io_executor& ex, const redis_server& server, rate_limit limit,
+                     std::size_t processes, int callers)
+        : loads(processes) {
+        for (auto& l : loads) {
+            members.push_back(std::make_unique<member>(
+                ex,
+                options_for(server, limit).expected_replicas(static_cast<unsigned>(processes))));
+            l.start(ex, *members.back()->limiter, callers);
+        }
+    }
+    fleet_under_load(const fleet_under_load&) = delete;
+    fleet_under_load& operator=(const fleet_under_load&) = delete;
+
+    asio::awaitable<void> drain_all() {
+        for (auto& l : loads) {
+            co_await drain(l);
+        }
+    }
+
+    std::vector<std::unique_ptr<member>> members;
+    std::vector<load> loads; // sized once: each load's callers point to it
+};
+
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(redis_budget_test)
@@ -175,17 +200,10 @@ BOOST_AUTO_TEST_CASE(a_process_spends_its_batch_at_its_own_pace) {
         ioc,
         [&]() -> asio::awaitable<void> {
             const auto ex = co_await asio::this_coro::executor;
-            std::vector<std::unique_ptr<member>> fleet;
-            std::vector<load> loads(4);
-            for (std::size_t i = 0; i < loads.size(); ++i) {
-                fleet.push_back(
-                    std::make_unique<member>(ex, options_for(server, limit).expected_replicas(4)));
-                loads[i].start(ex, *fleet[i]->limiter, 8);
-            }
+            fleet_under_load fleet(ex, server, limit, 4, 8);
+            auto& loads = fleet.loads;
             co_await wait_for(1500ms);
-            for (auto& l : loads) {
-                co_await drain(l);
-            }
+            co_await fleet.drain_all();
             for (std::size_t i = 0; i < loads.size(); ++i) {
                 auto at = loads[i].admitted;
                 BOOST_TEST_REQUIRE(at.size() >= 100u);
@@ -298,21 +316,15 @@ BOOST_AUTO_TEST_CASE(a_throttle_seen_by_one_process_pauses_all_four) {
         ioc,
         [&]() -> asio::awaitable<void> {
             const auto ex = co_await asio::this_coro::executor;
-            std::vector<std::unique_ptr<member>> fleet;
-            std::vector<load> loads(4);
-            for (auto& l : loads) {
-                fleet.push_back(
-                    std::make_unique<member>(ex, options_for(server, limit).expected_replicas(4)));
-                l.start(ex, *fleet.back()->limiter, 4);
-            }
+            fleet_under_load fleet(ex, server, limit, 4, 4);
+            const auto& loads = fleet.loads;
             co_await wait_for(500ms);
             const auto throttled = clock_type::now();
-            fleet[0]->limiter->on_throttled(800ms); // a 429 with Retry-After: 0.8 s, seen by one
+            // A 429 with Retry-After: 0.8 s, seen by one.
+            fleet.members[0]->limiter->on_throttled(800ms);
             co_await wait_for(1500ms);
             const auto end = clock_type::now();
-            for (auto& l : loads) {
-                co_await drain(l);
-            }
+            co_await fleet.drain_all();
 
             // The others learn of the cooldown at their next request to Redis (within their pacing
             // gap) and drop what they hold: nothing goes from any in the rest of the cooldown.
@@ -326,7 +338,7 @@ BOOST_AUTO_TEST_CASE(a_throttle_seen_by_one_process_pauses_all_four) {
                     BOOST_TEST(loads[i].between(quiet_to + 200ms, end) > 0u);
                 }
             }
-            BOOST_TEST(fleet[0]->budget->stats().pauses == 1u);
+            BOOST_TEST(fleet.members[0]->budget->stats().pauses == 1u);
         }(),
         20s);
 }
