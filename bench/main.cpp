@@ -450,16 +450,21 @@ int main(int argc, char** argv) {
                 // P processes x 16 workers on local limits of rate / P each (the reference),
                 // then the same load on one budget in one redis-server.
                 fleet_redis redis;
-                for (const double rate : {5000.0, 200.0}) {
-                    if (!wanted("fleet")) {
-                        break;
-                    }
+                const auto make_load = [&z](double rate, bool limiter_only) {
                     fleet_load load;
                     load.rate = rate;
                     load.processes = z.fleet_processes;
                     load.concurrency = 16;
                     load.warmup_seconds = z.fleet_warmup;
                     load.seconds = z.fleet_seconds;
+                    load.limiter_only = limiter_only;
+                    return load;
+                };
+                for (const double rate : {5000.0, 200.0}) {
+                    if (!wanted("fleet")) {
+                        break;
+                    }
+                    const fleet_load load = make_load(rate, false);
                     figures local;
                     // --quick keeps to a few seconds: no reference at the low rate, where the
                     // round trips are the figure of interest.
@@ -476,13 +481,7 @@ int main(int argc, char** argv) {
                 // The limiter alone, without the HTTP path whose CPU varies from run to run by
                 // more than the budget costs: what the budget adds per acquisition.
                 if (fleet_limiter) {
-                    fleet_load alone;
-                    alone.rate = 5000;
-                    alone.processes = z.fleet_processes;
-                    alone.concurrency = 16;
-                    alone.warmup_seconds = z.fleet_warmup;
-                    alone.seconds = z.fleet_seconds;
-                    alone.limiter_only = true;
+                    const fleet_load alone = make_load(5000, true);
                     const auto local = record(
                         [&] { return fleet_run(t, ids.front(), alone, nullptr, server.pid()); },
                         false);
