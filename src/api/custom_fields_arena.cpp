@@ -87,11 +87,11 @@ void* custom_fields_arena::do_allocate(std::size_t n, std::size_t align) {
         return p;
     }
     // A block of its own for the rest of the user: at least twice the last, and room for this.
-    const std::size_t size = std::max(next_block_, n + align);
+    const std::size_t last = overflow_ != nullptr ? overflow_->size : inline_size;
+    const std::size_t size = std::max(2 * last, n + align);
     void* raw = ::operator new (sizeof(block) + size, std::align_val_t{alignof(std::max_align_t)});
     auto* b = ::new (raw) block{overflow_, size};
     overflow_ = b;
-    next_block_ = 2 * size;
     cursor_ = reinterpret_cast<unsigned char*>(b + 1);
     end_ = cursor_ + size;
     return bump(n, align); // fits: the block has n + align bytes

@@ -52,7 +52,6 @@ private:
     unsigned char* cursor_ = inline_;
     unsigned char* end_ = inline_ + inline_size;
     block* overflow_ = nullptr; // most recent first
-    std::size_t next_block_ = 2 * inline_size;
     bool sealed_ = false;
 };
 
