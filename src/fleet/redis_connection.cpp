@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -89,12 +90,24 @@ error_code classify(const error_code& ec) {
     return ec;
 }
 
+// The executor the socket (and the resolver) run on: beneath the owner's strand, when it is one.
+// They need no strand: every operation on them is awaited by a coroutine whose handler carries
+// the owner's executor. A socket on a strand of any_io_executor costs a heap-allocated executor
+// copy for every operation's work guard. The deadline's handler, which carries no executor of
+// its own, stays on the owner's.
+asio::any_io_executor socket_executor(const asio::any_io_executor& owner) {
+    if (const auto* strand = owner.target<asio::strand<asio::any_io_executor>>()) {
+        return strand->get_inner_executor();
+    }
+    return owner;
+}
+
 } // namespace
 
 struct redis_connection::impl : std::enable_shared_from_this<impl> {
     impl(const asio::any_io_executor& executor, redis_options opts)
         : options(std::move(opts))
-        , socket(executor)
+        , socket(socket_executor(executor))
         , deadline(executor)
         , reader(make_reader()) {}
 

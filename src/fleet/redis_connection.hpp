@@ -80,7 +80,9 @@ public:
 /// destroyed while one runs (it then fails with `connection_closed` or `operation_aborted`).
 class redis_connection {
 public:
-    /// A closed connection whose socket and timers run on `executor`.
+    /// A closed connection whose timers run on `executor`, and its socket too, or on the
+    /// executor beneath it when `executor` is a strand (operations complete on `executor`
+    /// either way).
     explicit redis_connection(const boost::asio::any_io_executor& executor,
                               redis_options options = redis_options());
     ~redis_connection();
