@@ -128,7 +128,7 @@ private:
     // the executor beneath it: it never needs the strand (one exchange at a time, the connect on
     // the strand, every handler has an executor of its own), and a socket on a strand of
     // any_io_executor costs a heap-allocated executor copy for every operation's work guard.
-    static constexpr std::size_t read_chunk = 16 * 1024;
+    static constexpr std::size_t read_chunk = std::size_t{16} * 1024;
 
     executor_type strand_;
     std::variant<tcp_socket, tls_stream> stream_;
