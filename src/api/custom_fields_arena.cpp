@@ -7,42 +7,9 @@
 #include <memory>
 #include <new>
 
-// The arena's reference count lives in Boost.JSON's storage_ptr, whose release runs inside
-// libboost_json.so (in `~object`, for one), which ThreadSanitizer does not instrument: it cannot
-// see that a thread's last use of the arena happens before another thread, dropping the last
-// reference, destroys it. Each use ends with a release on the arena's address and the destructor
-// starts with an acquire of it, which states that order to TSan (and costs nothing elsewhere).
-#if defined(__SANITIZE_THREAD__)
-#define MINAPP_TSAN_ANNOTATE 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define MINAPP_TSAN_ANNOTATE 1
-#endif
-#endif
-
-#ifdef MINAPP_TSAN_ANNOTATE
-#include <sanitizer/tsan_interface.h>
-#endif
-
 namespace minapp::detail {
 
 namespace {
-
-void used(void* arena) noexcept {
-#ifdef MINAPP_TSAN_ANNOTATE
-    __tsan_release(arena);
-#else
-    (void)arena;
-#endif
-}
-
-void about_to_destroy(void* arena) noexcept {
-#ifdef MINAPP_TSAN_ANNOTATE
-    __tsan_acquire(arena);
-#else
-    (void)arena;
-#endif
-}
 
 boost::json::memory_resource& default_resource() {
     return *boost::json::storage_ptr().get();
@@ -57,7 +24,6 @@ bool within(const void* p, const unsigned char* first, std::size_t size) noexcep
 } // namespace
 
 custom_fields_arena::~custom_fields_arena() {
-    about_to_destroy(this);
     for (block* b = overflow_; b != nullptr;) {
         block* next = b->next;
         ::operator delete (b, std::align_val_t{alignof(std::max_align_t)});
@@ -77,9 +43,7 @@ void* custom_fields_arena::bump(std::size_t n, std::size_t align) noexcept {
 
 void* custom_fields_arena::do_allocate(std::size_t n, std::size_t align) {
     if (sealed_) {
-        void* p = default_resource().allocate(n, align);
-        used(this);
-        return p;
+        return default_resource().allocate(n, align);
     }
     // A zero-byte block at the very end would lie outside every range `owns` checks.
     n = std::max<std::size_t>(n, 1);
@@ -98,9 +62,7 @@ void* custom_fields_arena::do_allocate(std::size_t n, std::size_t align) {
 }
 
 void custom_fields_arena::do_deallocate(void* p, std::size_t n, std::size_t align) {
-    const bool parsed = owns(p);
-    used(this);
-    if (!parsed) {
+    if (!owns(p)) {
         default_resource().deallocate(p, n, align);
     }
 }
