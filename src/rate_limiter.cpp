@@ -368,11 +368,9 @@ asio::awaitable<boost::system::error_code> detail::limiter_access::wait(rate_lim
         }
         timer.async_wait(std::move(handler));
     };
-    auto token = internal_op();
     for (;;) {
         rearm();
-        co_await asio::async_initiate<decltype(token), void(boost::system::error_code)>(initiate,
-                                                                                        token);
+        co_await internal_operation_of<void(boost::system::error_code)>(initiate);
         {
             std::lock_guard lock(state->mutex);
             stop.timer_ = nullptr;

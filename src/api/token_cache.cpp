@@ -160,10 +160,8 @@ asio::awaitable<result<std::shared_ptr<const issued_token>>> token_cache::wait(t
         timer.expires_at(now ? clock::time_point::min() : clock::time_point::max());
         timer.async_wait(std::move(handler));
     };
-    auto token = internal_op();
     rearm();
-    co_await asio::async_initiate<decltype(token), void(boost::system::error_code)>(initiate,
-                                                                                    token);
+    co_await internal_operation_of<void(boost::system::error_code)>(initiate);
     std::lock_guard lock(mutex_);
     stop.timer_ = nullptr;
     std::erase(waiters_, &stop);

@@ -1,12 +1,9 @@
-// The completion token of the library's internal operations inside a caller's coroutine.
+// How the library awaits its own asynchronous operations inside a caller's coroutine.
 #pragma once
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
 #include <tuple>
@@ -14,15 +11,6 @@
 #include <utility>
 
 namespace minapp::detail {
-
-/// `as_tuple(use_awaitable)`, with no cancellation slot: an operation awaited inside the
-/// caller's coroutine must not take over that coroutine's slot, where the call keeps its own
-/// handler (which ends the operation in a thread-safe way through the pool). Errors come back as
-/// values. (Boost 1.81 cannot bind a slot to `deferred`.)
-inline auto internal_op() {
-    return boost::asio::bind_cancellation_slot(boost::asio::cancellation_slot(),
-                                               boost::asio::as_tuple(boost::asio::use_awaitable));
-}
 
 /// The handler an internal_operation gives the operation it launches: the awaiting coroutine's
 /// handler, called with the completion's arguments as one tuple, with no cancellation slot and
@@ -54,21 +42,28 @@ private:
     Allocator allocator_;
 };
 
-/// The same contract as `internal_op` (errors as values, no cancellation slot), for the hot
-/// path: `co_await` of this object costs no coroutine frame. `use_awaitable` initiates every
-/// operation from a coroutine of its own (a frame allocation per read or write); an awaitable
-/// instead launches an object like this one directly with its own handler, as it launches
-/// `deferred` operations. `launch(handler)` starts the operation, whose completion signature is
-/// `Signature`, with the handler it is given; `allocator` is what the operation's intermediate
-/// steps allocate with.
+/// An operation the library awaits inside the caller's coroutine. Its completion comes back as
+/// a tuple (errors are values, not exceptions), and it never takes over that coroutine's
+/// cancellation slot, where the call keeps its own handler (which ends the operation in a
+/// thread-safe way through the pool). `co_await` of this object costs no coroutine frame:
+/// `use_awaitable` initiates every operation from a coroutine of its own, while an awaitable
+/// launches an object like this one directly with its own handler, as it launches `deferred`
+/// operations (to which Boost 1.81 cannot bind a slot). `launch(handler)` starts the operation,
+/// whose completion signature is `Signature`, with the handler it is given; `allocator` is what
+/// the operation's intermediate steps allocate with.
 ///
-/// Await it as a named object (`auto op = internal_operation_of<...>(...);
-/// co_await std::move(op);`): g++ 12 destroys temporaries of a `co_await` expression twice.
+/// Awaited as a temporary (`co_await internal_operation_of<...>(...)`), which is why it holds
+/// only what is trivially destructible: g++ 12 destroys the temporaries of a `co_await`
+/// expression twice, harmless only for those.
 template <class Signature, class Launch, class Allocator>
 class internal_operation;
 
 template <class... Args, class Launch, class Allocator>
 class internal_operation<void(Args...), Launch, Allocator> {
+    static_assert(std::is_trivially_destructible_v<Launch> &&
+                      std::is_trivially_destructible_v<Allocator>,
+                  "capture references and plain values only (see above)");
+
 public:
     internal_operation(Launch launch, Allocator allocator)
         : launch_(std::move(launch))

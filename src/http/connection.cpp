@@ -186,18 +186,16 @@ connection::exchange_on(Stream& stream, asio::const_buffer request, reply_parser
     // Neither the write nor the read costs a coroutine frame, and both take the memory of their
     // operations from the connection.
     const exchange_allocator<void> memory(op_memory_);
-    auto write = minapp::detail::internal_operation_of<void(error_code, std::size_t)>(
-        [&stream, request](auto handler) {
-            asio::async_write(stream, request, std::move(handler));
-        },
-        memory);
-    auto read = minapp::detail::internal_operation_of<void(error_code, std::size_t)>(
-        [this, &stream, &parser](auto handler) {
-            bhttp::async_read(stream, buffer_, parser, std::move(handler));
-        },
-        memory);
+    const auto write = [&stream, request](auto handler) {
+        asio::async_write(stream, request, std::move(handler));
+    };
+    const auto read = [this, &stream, &parser](auto handler) {
+        bhttp::async_read(stream, buffer_, parser, std::move(handler));
+    };
+    using completion = void(error_code, std::size_t);
     rearm();
-    auto [write_ec, written] = co_await std::move(write);
+    auto [write_ec, written] =
+        co_await minapp::detail::internal_operation_of<completion>(write, memory);
     info.request_sent = true;
     if (write_ec || aborted() != abort_reason::none) {
         co_return failed(write_ec ? write_ec : asio::error::shut_down, stage::write, info);
@@ -205,7 +203,7 @@ connection::exchange_on(Stream& stream, asio::const_buffer request, reply_parser
     rearm();
     parser.body_limit(limits.body_limit);
     parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
-    auto [read_ec, got] = co_await std::move(read);
+    auto [read_ec, got] = co_await minapp::detail::internal_operation_of<completion>(read, memory);
     if (read_ec) {
         co_return failed(read_ec, stage::read, info, parser.got_some() || buffer_.size() != 0);
     }

@@ -255,8 +255,7 @@ pool_core::checkout_wait(call_ticket& ticket, clock::time_point deadline, bool f
         timer.expires_at(now ? clock::time_point::min() : deadline);
         timer.async_wait(std::move(handler));
     };
-    auto token = minapp::detail::internal_op();
-    auto [ec] = co_await asio::async_initiate<decltype(token), void(error_code)>(initiate, token);
+    auto [ec] = co_await minapp::detail::internal_operation_of<void(error_code)>(initiate);
     (void)ec; // the ticket says what happened
     std::lock_guard lock(mutex_);
     ticket.where = call_ticket::phase::idle;
@@ -508,8 +507,7 @@ asio::awaitable<bool> pool_core::sleep(call_ticket& ticket, asio::steady_timer& 
         timer.expires_after(ticket.cancelled || ticket.shut_down ? clock::duration::zero() : delay);
         timer.async_wait(std::move(handler));
     };
-    auto token = minapp::detail::internal_op();
-    auto [ec] = co_await asio::async_initiate<decltype(token), void(error_code)>(initiate, token);
+    auto [ec] = co_await minapp::detail::internal_operation_of<void(error_code)>(initiate);
     std::lock_guard lock(mutex_);
     ticket.where = call_ticket::phase::idle;
     ticket.timer = nullptr;

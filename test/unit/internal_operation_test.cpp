@@ -58,16 +58,15 @@ asio::awaitable<void> wait_outside_the_slot(asio::steady_timer& timer,
                                             asio::cancellation_signal& caller, int* allocations,
                                             std::optional<error_code>& got) {
     timer.expires_after(std::chrono::milliseconds(20));
-    auto wait = internal_operation_of<void(error_code)>(
-        [&timer, &caller](auto handler) {
-            timer.async_wait(std::move(handler));
-            // Emitted while the wait is pending: an operation bound to the caller's slot would
-            // end now.
-            asio::post(timer.get_executor(),
-                       [&caller] { caller.emit(asio::cancellation_type::terminal); });
-        },
-        counting_allocator<void>(allocations));
-    auto [ec] = co_await std::move(wait);
+    const auto launch = [&timer, &caller](auto handler) {
+        timer.async_wait(std::move(handler));
+        // Emitted while the wait is pending: an operation bound to the caller's slot would end
+        // now.
+        asio::post(timer.get_executor(),
+                   [&caller] { caller.emit(asio::cancellation_type::terminal); });
+    };
+    auto [ec] = co_await internal_operation_of<void(error_code)>(
+        launch, counting_allocator<void>(allocations));
     got = ec;
 }
 
@@ -82,11 +81,12 @@ BOOST_AUTO_TEST_CASE(an_error_comes_back_as_a_value) {
     asio::co_spawn(
         io,
         [&]() -> asio::awaitable<void> {
-            auto wait = internal_operation_of<void(error_code)>([&timer](auto handler) {
+            const auto launch = [&timer](auto handler) {
                 timer.async_wait(std::move(handler));
                 timer.cancel();
-            });
-            auto [ec] = co_await std::move(wait); // would throw with use_awaitable
+            };
+            // use_awaitable would throw here.
+            auto [ec] = co_await internal_operation_of<void(error_code)>(launch);
             got = ec;
         },
         asio::detached);
