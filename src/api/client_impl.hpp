@@ -124,6 +124,13 @@ public:
     const std::shared_ptr<token_cache>& tokens() const noexcept { return tokens_; }
 
 private:
+    /// What one call keeps while it waits, and its steps between waits (client_impl.cpp).
+    class call_run;
+    /// The coroutine that performs `run`'s waits: all it keeps in its frame is `run`'s pointer
+    /// and the awaited values.
+    template <class T>
+    static boost::asio::awaitable<result<T>> drive(std::unique_ptr<call_run> run);
+
     /// The header fields every request carries, as text: Host, User-Agent, Authorization,
     /// X-Hydrogen-Env-ID, Accept. Built when the token changes, not per call.
     struct header_block {
