@@ -1,6 +1,5 @@
 #include "connection.hpp"
 
-#include "../detail/tokens.hpp"
 #include "reply_parser.hpp"
 
 #include <minapp/error.hpp>
@@ -11,9 +10,7 @@
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
-#include <boost/beast/http/read.hpp>
 
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -27,7 +24,6 @@ namespace minapp::http::detail {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 using boost::system::error_code;
 
 namespace {
@@ -176,51 +172,6 @@ asio::awaitable<exchange_outcome> connection::connect(const origin& target,
     }
     created_ = last_used_ = clock::now();
     co_return exchange_outcome{};
-}
-
-template <class Stream>
-asio::awaitable<exchange_outcome>
-connection::exchange_on(Stream& stream, asio::const_buffer request, reply_parser& parser,
-                        const response_limits& limits, exchange_info& info,
-                        minapp::detail::rearm_hook rearm) {
-    // Neither the write nor the read costs a coroutine frame, and both take the memory of their
-    // operations from the connection.
-    const exchange_allocator<void> memory(op_memory_);
-    const auto write = [&stream, request](auto handler) {
-        asio::async_write(stream, request, std::move(handler));
-    };
-    const auto read = [this, &stream, &parser](auto handler) {
-        bhttp::async_read(stream, buffer_, parser, std::move(handler));
-    };
-    using completion = void(error_code, std::size_t);
-    rearm();
-    auto [write_ec, written] =
-        co_await minapp::detail::internal_operation_of<completion>(write, memory);
-    info.request_sent = true;
-    if (write_ec || aborted() != abort_reason::none) {
-        co_return failed(write_ec ? write_ec : asio::error::shut_down, stage::write, info);
-    }
-    rearm();
-    parser.body_limit(limits.body_limit);
-    parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
-    auto [read_ec, got] = co_await minapp::detail::internal_operation_of<completion>(read, memory);
-    if (read_ec) {
-        co_return failed(read_ec, stage::read, info, parser.got_some() || buffer_.size() != 0);
-    }
-    ++requests_served_;
-    last_used_ = clock::now();
-    co_return exchange_outcome{{}, stage::none, true, parser.keep_alive()};
-}
-
-asio::awaitable<exchange_outcome> connection::exchange(asio::const_buffer request,
-                                                       reply_parser& parser,
-                                                       const response_limits& limits,
-                                                       exchange_info& info,
-                                                       minapp::detail::rearm_hook rearm) {
-    if (auto* tls = std::get_if<tls_stream>(&stream_)) {
-        return exchange_on(*tls, request, parser, limits, info, rearm);
-    }
-    return exchange_on(std::get<tcp_socket>(stream_), request, parser, limits, info, rearm);
 }
 
 void connection::abort(abort_reason why) noexcept {

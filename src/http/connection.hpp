@@ -49,9 +49,9 @@ struct response_limits {
 enum class abort_reason : std::uint8_t { none, timeout, cancelled, shut_down };
 
 /// One connection. Used by one exchange at a time: `connect` on the pool's strand (the slow
-/// path, with a deadline timer there), `exchange` from the calling coroutine on any executor (the
-/// fast path, without a timer of its own: its deadline, cancellation and shutdown arrive through
-/// `abort`, which any thread may call while the pool's lock is held).
+/// path, with a deadline timer there), `exchange` (exchange_op.hpp) from the calling coroutine on
+/// any executor (the fast path, without a timer of its own: its deadline, cancellation and shutdown
+/// arrive through `abort`, which any thread may call while the pool's lock is held).
 class connection : public std::enable_shared_from_this<connection> {
 public:
     /// A plain connection when `tls` is null, a TLS one otherwise.
@@ -65,12 +65,6 @@ public:
                                                      clock::time_point deadline,
                                                      const tls_session& session,
                                                      exchange_info& info);
-
-    /// Writes `request` (already serialised) and reads one response through `parser`; `rearm`
-    /// runs before each of the two waits.
-    boost::asio::awaitable<exchange_outcome>
-    exchange(boost::asio::const_buffer request, reply_parser& parser, const response_limits& limits,
-             exchange_info& info, minapp::detail::rearm_hook rearm);
 
     /// Ends what the connection is doing, and makes any later exchange fail at once: the socket
     /// is shut down (a syscall, safe from any thread), so a pending read or write completes
@@ -115,11 +109,10 @@ private:
     tcp_socket& socket() noexcept;
     void cancel_connect() noexcept; // on the strand: the deadline of connect passed
 
-    template <class Stream>
-    boost::asio::awaitable<exchange_outcome>
-    exchange_on(Stream& stream, boost::asio::const_buffer request, reply_parser& parser,
-                const response_limits& limits, exchange_info& info,
-                minapp::detail::rearm_hook rearm);
+    // The exchange itself (exchange_op.hpp): a request written, its response read.
+    template <class Stream, class Handler>
+    friend class exchange_op;
+    friend struct exchange_launch;
 
     exchange_outcome failed(const boost::system::error_code& cause, stage where,
                             exchange_info& info, bool response_started = false);

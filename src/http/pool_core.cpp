@@ -1,6 +1,7 @@
 #include "pool_core.hpp"
 
 #include "../detail/tokens.hpp"
+#include "exchange_op.hpp"
 #include "reply_parser.hpp"
 #include "request_validation.hpp"
 #include "tls_context.hpp"
@@ -380,6 +381,95 @@ asio::awaitable<error_code> pool_core::open(call_ticket& ticket, std::shared_ptr
     co_return e ? error_code(error::connect_failed) : connected.ec;
 }
 
+void pool_core::discard_unopened(connection& conn) {
+    conn.close(false);
+    std::lock_guard lock(mutex_);
+    release_slot();
+}
+
+asio::const_buffer pool_core::write_request(connection& conn, const serialiser& request,
+                                            std::span<const asio::const_buffer> trailing) {
+    // One contiguous buffer: a TLS stream writes one record per buffer of a sequence (and a
+    // syscall each), so copying a body of a few hundred bytes is far cheaper than gathering it.
+    std::string& wire = conn.scratch();
+    wire.clear();
+    request.write(request.context, wire);
+    for (const auto& b : trailing) {
+        wire.append(static_cast<const char*>(b.data()), b.size());
+    }
+    return asio::buffer(wire);
+}
+
+reply_parser& pool_core::start_reply(connection& conn,
+                                     std::optional<minapp::detail::reply_shape> shape,
+                                     std::vector<field>* headers) {
+    if (headers != nullptr) {
+        headers->clear();
+    }
+    // The parser lives in the connection, not in attempt()'s frame.
+    return conn.start_reply(shape ? &conn.reader(*shape) : nullptr, headers);
+}
+
+error_code pool_core::go_on_wire(call_ticket& ticket, connection& conn,
+                                 clock::time_point deadline) {
+    std::lock_guard lock(mutex_);
+    if (ticket.shut_down || shut_down_) {
+        return error::pool_shut_down;
+    }
+    if (ticket.cancelled) {
+        return error::cancelled;
+    }
+    ticket.where = call_ticket::phase::wire;
+    ticket.conn = &conn;
+    ticket.deadline = deadline;
+    arm_watchdog(deadline);
+    return {};
+}
+
+void pool_core::read_reply(call_ticket& ticket, std::shared_ptr<connection>& conn,
+                           const exchange_outcome& outcome, reply_parser& parser,
+                           attempt_outcome& out, std::shared_ptr<connection>& used) {
+    if (tls_ && conn->requests_served() == 1) {
+        // Fresh tickets from each new connection keep resumption working if one expires.
+        auto fresh = conn->session();
+        std::lock_guard lock(mutex_);
+        session_ = std::move(fresh);
+    }
+    out.status = parser.status();
+    out.retry_after = parser.retry_after();
+    out.typed = parser.typed_body();
+    if (!out.typed) {
+        out.text = std::move(parser.text());
+    }
+    out.reusable = may_return_to_pool(outcome, conn->requests_served(),
+                                      clock::now() - conn->created(), options_);
+    if (out.typed) {
+        // The caller reads the typed result from the connection, then releases it.
+        std::lock_guard lock(mutex_);
+        ticket.where = call_ticket::phase::idle;
+        ticket.conn = nullptr;
+        used = std::move(conn);
+        return;
+    }
+    release(ticket, std::move(conn), out.reusable, true);
+}
+
+bool pool_core::resend_after(call_ticket& ticket, const exchange_outcome& outcome, bool reused,
+                             bool idempotent, clock::time_point deadline) {
+    if (!may_resend_on_fresh_connection(outcome, reused, idempotent) || clock::now() >= deadline) {
+        return false;
+    }
+    std::lock_guard lock(mutex_);
+    if (ticket.cancelled || ticket.shut_down) {
+        return false;
+    }
+    bump(counters_.stale_resends);
+    return true;
+}
+
+// Everything that does not cross a suspension lives in the functions above: g++ keeps every
+// local of a coroutine in its frame, and this frame must stay within Asio's per-thread frame
+// cache (at most 1,020 bytes) to be reused call after call.
 asio::awaitable<attempt_outcome>
 pool_core::attempt(call_ticket& ticket, serialiser request,
                    std::span<const asio::const_buffer> trailing, bool idempotent,
@@ -387,8 +477,8 @@ pool_core::attempt(call_ticket& ticket, serialiser request,
                    std::shared_ptr<connection>& used, clock::time_point deadline) {
     bump(counters_.requests);
     attempt_outcome out;
-    const response_limits limits{options_.body_limit(), options_.header_limit()};
-    const auto fail = [&](error_code ec) {
+    // Returns `out` itself: a temporary would take room in the frame.
+    const auto fail = [&](error_code ec) -> attempt_outcome&& {
         out.ec = ec;
         bump(counters_.failures);
         return std::move(out);
@@ -409,89 +499,32 @@ pool_core::attempt(call_ticket& ticket, serialiser request,
         std::shared_ptr<connection> conn = std::move(checked_out->conn);
         const bool reused = conn != nullptr;
         if (!conn) {
-            const auto opened = co_await open(ticket, conn, deadline, out.info);
-            if (opened) {
-                conn->close(false);
-                std::lock_guard lock(mutex_);
-                release_slot();
+            if (const auto opened = co_await open(ticket, conn, deadline, out.info)) {
+                discard_unopened(*conn);
                 co_return fail(opened);
             }
         } else {
             bump(counters_.reused);
         }
         out.info.connection_reused = reused;
-
-        // One contiguous buffer: a TLS stream writes one record per buffer of a sequence (and
-        // a syscall each), so copying a body of a few hundred bytes is far cheaper than
-        // gathering it.
-        std::string& wire = conn->scratch();
-        wire.clear();
-        request.write(request.context, wire);
-        for (const auto& b : trailing) {
-            wire.append(static_cast<const char*>(b.data()), b.size());
-        }
-        minapp::detail::reply_reader* typed = shape ? &conn->reader(*shape) : nullptr;
-        if (headers != nullptr) {
-            headers->clear();
-        }
-        // The parser lives in the connection: this coroutine's frame stays small enough for
-        // Asio's per-thread frame cache (at most 1020 bytes), which then serves every attempt.
-        reply_parser& parser = conn->start_reply(typed, headers);
-        bool stopped = false;
-        bool by_shutdown = false;
-        {
-            std::lock_guard lock(mutex_);
-            stopped = ticket.cancelled || ticket.shut_down || shut_down_;
-            by_shutdown = ticket.shut_down || shut_down_;
-            if (!stopped) {
-                ticket.where = call_ticket::phase::wire;
-                ticket.conn = conn.get();
-                ticket.deadline = deadline;
-                arm_watchdog(deadline);
-            }
-        }
-        if (stopped) {
+        if (const auto stopped = go_on_wire(ticket, *conn, deadline)) {
             release(ticket, std::move(conn), true, true); // unused: still good
-            co_return fail(by_shutdown ? error_code(error::pool_shut_down)
-                                       : error_code(error::cancelled));
+            co_return fail(stopped);
         }
-        auto outcome =
-            co_await conn->exchange(asio::buffer(wire), parser, limits, out.info, ticket.rearm());
-        if (!outcome.ec && tls_ && conn->requests_served() == 1) {
-            // Fresh tickets from each new connection keep resumption working if one expires.
-            auto fresh = conn->session();
-            std::lock_guard lock(mutex_);
-            session_ = std::move(fresh);
-        }
+        const exchange_args args{write_request(*conn, request, trailing),
+                                 &start_reply(*conn, shape, headers),
+                                 {options_.body_limit(), options_.header_limit()},
+                                 &out.info,
+                                 ticket.rearm()};
+        auto [outcome] = co_await exchange(*conn, args);
         if (!outcome.ec) {
-            out.status = parser.status();
-            out.retry_after = parser.retry_after();
-            out.typed = parser.typed_body();
-            if (!out.typed) {
-                out.text = std::move(parser.text());
-            }
-            out.reusable = may_return_to_pool(outcome, conn->requests_served(),
-                                              clock::now() - conn->created(), options_);
-            if (out.typed) {
-                // The caller reads the typed result from the connection, then releases it.
-                std::lock_guard lock(mutex_);
-                ticket.where = call_ticket::phase::idle;
-                ticket.conn = nullptr;
-                used = std::move(conn);
-                co_return std::move(out);
-            }
-            release(ticket, std::move(conn), out.reusable, true);
+            read_reply(ticket, conn, outcome, *args.parser, out, used);
             co_return std::move(out);
         }
         release(ticket, std::move(conn), false, false);
-        if (attempt == 1 && may_resend_on_fresh_connection(outcome, reused, idempotent) &&
-            clock::now() < deadline) {
-            std::lock_guard lock(mutex_);
-            if (!ticket.cancelled && !ticket.shut_down) {
-                bump(counters_.stale_resends);
-                unanswered = outcome.stage == stage::read;
-                continue;
-            }
+        if (attempt == 1 && resend_after(ticket, outcome, reused, idempotent, deadline)) {
+            unanswered = outcome.stage == stage::read;
+            continue;
         }
         co_return fail(outcome.ec);
     }

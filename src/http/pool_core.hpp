@@ -164,6 +164,21 @@ private:
                                                            std::shared_ptr<connection>& conn,
                                                            clock::time_point deadline,
                                                            exchange_info& info);
+    // attempt()'s steps between its waits.
+    void discard_unopened(connection& conn);
+    static boost::asio::const_buffer
+    write_request(connection& conn, const serialiser& request,
+                  std::span<const boost::asio::const_buffer> trailing);
+    static reply_parser& start_reply(connection& conn,
+                                     std::optional<minapp::detail::reply_shape> shape,
+                                     std::vector<field>* headers);
+    boost::system::error_code go_on_wire(call_ticket& ticket, connection& conn,
+                                         clock::time_point deadline);
+    void read_reply(call_ticket& ticket, std::shared_ptr<connection>& conn,
+                    const exchange_outcome& outcome, reply_parser& parser, attempt_outcome& out,
+                    std::shared_ptr<connection>& used);
+    bool resend_after(call_ticket& ticket, const exchange_outcome& outcome, bool reused,
+                      bool idempotent, clock::time_point deadline);
     std::shared_ptr<connection> pop_usable_idle();
     void hand_over(std::shared_ptr<connection> conn);
     void discard(const std::shared_ptr<connection>& conn, bool clean);
