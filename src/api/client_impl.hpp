@@ -20,6 +20,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_state.hpp>
 #include <boost/static_string/static_string.hpp>
 
 #include <atomic>
@@ -124,7 +125,7 @@ public:
     const std::shared_ptr<token_cache>& tokens() const noexcept { return tokens_; }
 
 private:
-    /// What one call keeps while it waits, and its steps between waits (client_impl.cpp).
+    /// What one call keeps while it waits, and its steps between waits (call_run.cpp).
     class call_run;
     /// The coroutine that performs `run`'s waits: all it keeps in its frame is `run`'s pointer
     /// and the awaited values.
@@ -161,6 +162,13 @@ private:
     shared_slot<const header_block> fetched_block_;
     std::atomic<bool> closing_{false};
 };
+
+/// Waits for a token as a call waits for the limiter: registered on the call's ticket, so that
+/// the caller's cancellation or a shutdown ends the wait from any thread. error::cancelled when
+/// the wait could not start or was stopped.
+boost::asio::awaitable<result<std::shared_ptr<const issued_token>>>
+wait_for_token(token_cache& tokens, http::detail::pool_core& pool,
+               http::detail::call_ticket& ticket, boost::asio::cancellation_state cancel_state);
 
 /// Reaches the internals of a `client` (for pagers and bulk runs).
 struct client_access {
