@@ -101,6 +101,9 @@ public:
     /// A new parser for this connection's next response (see reply_parser), valid until the
     /// next call.
     reply_parser& start_reply(minapp::detail::reply_reader* typed, std::vector<field>* headers);
+    /// Drops the parser once its response has been read: it points to the caller's header
+    /// vector, which may not outlive the call.
+    void end_reply() noexcept { parser_.reset(); }
 
     /// Scratch space for serialising a request on this connection (its capacity is kept).
     std::string& scratch() noexcept { return scratch_; }

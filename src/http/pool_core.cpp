@@ -443,6 +443,7 @@ void pool_core::read_reply(call_ticket& ticket, std::shared_ptr<connection>& con
     }
     out.reusable = may_return_to_pool(outcome, conn->requests_served(),
                                       clock::now() - conn->created(), options_);
+    conn->end_reply();
     if (out.typed) {
         // The caller reads the typed result from the connection, then releases it.
         std::lock_guard lock(mutex_);
