@@ -50,6 +50,11 @@ std::string field_name_problem(std::string_view field) {
 }
 
 bool all_finite(const boost::json::value& v) {
+    if (!v.is_structured()) {
+        // The common case (an operand such as a number or a string) needs no stack.
+        const auto* d = v.if_double();
+        return d == nullptr || std::isfinite(*d);
+    }
     // An explicit stack: documents from `parse` may nest deeper than is safe to recurse.
     std::vector<const boost::json::value*> pending{&v};
     while (!pending.empty()) {
@@ -72,6 +77,9 @@ bool all_finite(const boost::json::value& v) {
 }
 
 std::size_t nesting_depth(const boost::json::value& v) {
+    if (!v.is_structured()) {
+        return 0;
+    }
     // An explicit stack, as in all_finite.
     std::vector<std::pair<const boost::json::value*, std::size_t>> pending{{&v, 0}};
     std::size_t deepest = 0;

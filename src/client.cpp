@@ -5,6 +5,7 @@
 #include "api/json_reply.hpp"
 #include "api/pager_state.hpp"
 #include "api/query_string.hpp"
+#include "detail/update_access.hpp"
 
 #include <minapp/error.hpp>
 
@@ -53,19 +54,17 @@ std::optional<failure> detail::check_update(const update& change, bool allow_bui
         return invalid_argument(change.problem()); // "update: ..."
     }
     if (!allow_builtin) {
-        for (const auto& field : change.fields()) {
-            if (is_builtin_user_field(field)) {
-                return invalid_argument(
-                    "update: '" + field +
-                    "' is a built-in field; the Open API updates only custom fields "
-                    "(client_options::allow_builtin_field_updates overrides this check)");
-            }
+        // Read in place: a valid update costs no copy of its field names.
+        if (const auto field = update_access::find_field(change, is_builtin_user_field);
+            !field.empty()) {
+            return invalid_argument(
+                "update: '" + std::string(field) +
+                "' is a built-in field; the Open API updates only custom fields "
+                "(client_options::allow_builtin_field_updates overrides this check)");
         }
     }
     return std::nullopt;
 }
-
-namespace {} // namespace
 
 bool is_builtin_user_field(std::string_view name) noexcept {
     static constexpr std::string_view builtins[] = {

@@ -310,11 +310,17 @@ json::object update::document() const {
 
 namespace {
 
-// Appends what `sr` was reset on to `out`, growing it in place: no string of its own.
+// Appends what `sr` was reset on to `out`, growing it in place: no string of its own. Each read
+// gets room for a number or a short string whole, so the serializer need not suspend (which
+// allocates its stack); `out` grows only when that room is missing.
 void drain(json::serializer& sr, std::string& out) {
+    constexpr std::size_t room = 64;
     while (!sr.done()) {
         const auto used = out.size();
-        out.resize(std::max(out.capacity(), used + 64));
+        if (out.capacity() - used < room) {
+            out.reserve(std::max(2 * out.capacity(), used + room));
+        }
+        out.resize(out.capacity());
         out.resize(used + sr.read(out.data() + used, out.size() - used).size());
     }
 }
@@ -325,7 +331,7 @@ void drain(json::serializer& sr, std::string& out) {
 // body then costs no copy of the operands into a temporary document.
 std::string update::to_json() const {
     std::string out;
-    out.reserve(64);
+    out.reserve(128);
     json::serializer sr;
     const auto key = [&](std::string_view name) {
         sr.reset(json::string_view(name));

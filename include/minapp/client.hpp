@@ -44,8 +44,8 @@ struct batch_slice {
 /// field both set and unset, a URL longer than the API's 16386 characters, ...) fail with
 /// `error::invalid_argument` or `error::url_too_long` before anything is sent.
 ///
-/// Arguments: every awaitable takes its arguments by value and moves them into its coroutine
-/// frame before it starts, so a call may be `co_spawn`ed with temporaries and run later. No
+/// Arguments: every awaitable takes its arguments by value and moves them into the call it
+/// returns before it starts, so a call may be `co_spawn`ed with temporaries and run later. No
 /// parameter type is an aggregate with a non-trivial destructor (see README, "Compilers").
 ///
 /// Thread safety: a client may be shared by any number of coroutines on any threads. Each

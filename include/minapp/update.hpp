@@ -20,6 +20,10 @@
 
 namespace minapp {
 
+namespace detail {
+struct update_access;
+} // namespace detail
+
 /// A mutable update document: one operation per field, set by chainable calls. A later call on
 /// a field replaces the earlier one, keeping its position (notes §6.3).
 ///
@@ -161,6 +165,8 @@ public:
     std::string to_json() const;
 
 private:
+    friend struct detail::update_access;
+
     enum class kind { set, unset, incr_by, append, append_unique, remove, patch, pop };
     struct operation {
         std::string field;
