@@ -113,7 +113,7 @@ private:
     void cancel_connect() noexcept; // on the strand: the deadline of connect passed
 
     // The exchange itself (exchange_op.hpp): a request written, its response read.
-    template <class Stream, class Handler>
+    template <class Stream>
     friend class exchange_op;
     friend struct exchange_launch;
 

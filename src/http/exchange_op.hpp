@@ -5,14 +5,11 @@
 #include "../detail/tokens.hpp"
 #include "connection.hpp"
 
-#include <boost/asio/associated_allocator.hpp>
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/compose.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
 
 #include <cstdint>
-#include <type_traits>
 #include <utility>
 
 namespace minapp::http::detail {
@@ -26,71 +23,63 @@ struct exchange_args {
     minapp::detail::rearm_hook rearm; ///< runs once, before the exchange waits
 };
 
-/// The write and then the read of one exchange, as a composed operation: it is the handler of
-/// each of its two steps, then completes `Handler` with the outcome. No cancellation slot: a
-/// call ends an exchange through connection::abort, from any thread.
-template <class Stream, class Handler>
+/// The write and then the read of one exchange: the steps of an `asio::async_compose`
+/// operation, which carries the handler's executor, allocator and (empty) cancellation slot to
+/// both steps. No slot of its own: a call ends an exchange through connection::abort, from any
+/// thread.
+template <class Stream>
 class exchange_op {
 public:
-    using executor_type = boost::asio::associated_executor_t<Handler>;
-    using allocator_type = boost::asio::associated_allocator_t<Handler>;
-    using cancellation_slot_type = boost::asio::cancellation_slot;
-
-    exchange_op(connection& conn, Stream& stream, const exchange_args& args, Handler handler)
+    exchange_op(connection& conn, Stream& stream, const exchange_args& args)
         : conn_(&conn)
         , stream_(&stream)
-        , args_(args)
-        , handler_(std::move(handler)) {}
+        , args_(&args) {}
 
-    executor_type get_executor() const noexcept {
-        return boost::asio::get_associated_executor(handler_);
-    }
-    allocator_type get_allocator() const noexcept {
-        return boost::asio::get_associated_allocator(handler_);
-    }
-    cancellation_slot_type get_cancellation_slot() const noexcept { return {}; }
-
-    void start() {
-        // Asio clears the caller's slot only when the exchange completes, not between its
-        // steps: once is enough.
-        args_.rearm();
-        boost::asio::async_write(*stream_, args_.request, std::move(*this));
-    }
-
-    void operator()(const boost::system::error_code& ec, std::size_t /*transferred*/) {
-        if (!reading_) {
-            args_.info->request_sent = true;
+    template <class Self>
+    void operator()(Self& self, const boost::system::error_code& ec = {},
+                    std::size_t /*transferred*/ = 0) {
+        switch (step_) {
+        case step::start:
+            step_ = step::writing;
+            // Asio clears the caller's slot only when the exchange completes, not between its
+            // steps: once is enough.
+            args_->rearm();
+            boost::asio::async_write(*stream_, args_->request, std::move(self));
+            return;
+        case step::writing:
+            args_->info->request_sent = true;
             if (ec || conn_->aborted() != abort_reason::none) {
-                finish(conn_->failed(ec ? ec : boost::asio::error::shut_down, stage::write,
-                                     *args_.info));
+                self.complete(conn_->failed(ec ? ec : boost::asio::error::shut_down, stage::write,
+                                            *args_->info));
                 return;
             }
-            reading_ = true;
-            reply_parser& parser = *args_.parser;
-            parser.body_limit(args_.limits.body_limit);
-            parser.header_limit(static_cast<std::uint32_t>(args_.limits.header_limit));
-            boost::beast::http::async_read(*stream_, conn_->buffer_, parser, std::move(*this));
+            step_ = step::reading;
+            args_->parser->body_limit(args_->limits.body_limit);
+            args_->parser->header_limit(static_cast<std::uint32_t>(args_->limits.header_limit));
+            boost::beast::http::async_read(*stream_, conn_->buffer_, *args_->parser,
+                                           std::move(self));
+            return;
+        case step::reading:
+            if (ec) {
+                self.complete(
+                    conn_->failed(ec, stage::read, *args_->info,
+                                  args_->parser->got_some() || conn_->buffer_.size() != 0));
+                return;
+            }
+            ++conn_->requests_served_;
+            conn_->last_used_ = clock::now();
+            self.complete(exchange_outcome{{}, stage::none, true, args_->parser->keep_alive()});
             return;
         }
-        if (ec) {
-            finish(conn_->failed(ec, stage::read, *args_.info,
-                                 args_.parser->got_some() || conn_->buffer_.size() != 0));
-            return;
-        }
-        ++conn_->requests_served_;
-        conn_->last_used_ = clock::now();
-        finish(exchange_outcome{{}, stage::none, true, args_.parser->keep_alive()});
     }
 
 private:
-    // Called from the completion of a step, which already runs on the handler's executor.
-    void finish(const exchange_outcome& outcome) { std::move(handler_)(outcome); }
+    enum class step : std::uint8_t { start, writing, reading };
 
     connection* conn_;
     Stream* stream_;
-    exchange_args args_;
-    bool reading_ = false;
-    Handler handler_;
+    const exchange_args* args_; // the awaiting coroutine's, alive until the exchange completes
+    step step_ = step::start;
 };
 
 /// Starts an exchange_op on the connection's stream, with the handler it is given.
@@ -100,12 +89,14 @@ struct exchange_launch {
 
     template <class Handler>
     void operator()(Handler handler) const {
+        using completion = void(exchange_outcome);
         if (auto* tls = std::get_if<tls_stream>(&conn->stream_)) {
-            exchange_op<tls_stream, Handler>(*conn, *tls, *args, std::move(handler)).start();
+            boost::asio::async_compose<Handler, completion>(
+                exchange_op<tls_stream>(*conn, *tls, *args), handler);
         } else {
-            exchange_op<tcp_socket, Handler>(*conn, std::get<tcp_socket>(conn->stream_), *args,
-                                             std::move(handler))
-                .start();
+            boost::asio::async_compose<Handler, completion>(
+                exchange_op<tcp_socket>(*conn, std::get<tcp_socket>(conn->stream_), *args),
+                handler);
         }
     }
 
